@@ -1,0 +1,70 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/derbes-kz/derbes/internal/app"
+)
+
+// option is one configuration setting: a flag and its environment variable.
+// The table is the single source of the configuration reference.
+type option struct {
+	flag, env, def, help string
+	set                  func(c *app.Config, v string) error
+}
+
+func options() []option {
+	str := func(f func(c *app.Config) *string) func(*app.Config, string) error {
+		return func(c *app.Config, v string) error { *f(c) = v; return nil }
+	}
+	boolean := func(f func(c *app.Config) *bool) func(*app.Config, string) error {
+		return func(c *app.Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			*f(c) = b
+			return err
+		}
+	}
+	return []option{
+		{"data", "DERBES_DATA", "derbes-data", "data directory (SQLite database, development key)", str(func(c *app.Config) *string { return &c.DataDir })},
+		{"db", "DERBES_DB", "", "database: a SQLite file path or a postgres:// URL (default DATA/derbes.db)", str(func(c *app.Config) *string { return &c.DB })},
+		{"addr", "DERBES_ADDR", "127.0.0.1:8080", "address to listen on", str(func(c *app.Config) *string { return &c.Addr })},
+		{"master-key-file", "DERBES_MASTER_KEY_FILE", "", "master key file (default DATA/master.key, generated for development when absent); DERBES_MASTER_KEY (base64) takes precedence", str(func(c *app.Config) *string { return &c.MasterKeyFile })},
+		{"operator-name", "DERBES_OPERATOR_NAME", `ТОО «ELECTRONIC SERVICE CENTRE FOR APPLICANTS ECSA.ME»`, "the operator's name, shown in consents and reports", str(func(c *app.Config) *string { return &c.OperatorName })},
+		{"operator-bin", "DERBES_OPERATOR_BIN", "", "the operator's BIN (business identification number)", str(func(c *app.Config) *string { return &c.OperatorBIN })},
+		{"location", "DERBES_LOCATION", "KZ", "ISO country where the data is stored (Law 94-V Art. 12 p.2)", str(func(c *app.Config) *string { return &c.Location })},
+		{"allow-foreign-location", "DERBES_ALLOW_FOREIGN_LOCATION", "false", "start even though --location is outside Kazakhstan (testing only)", boolean(func(c *app.Config) *bool { return &c.AllowForeignLocation })},
+		{"log-level", "DERBES_LOG_LEVEL", "info", "debug, info, warn or error", str(func(c *app.Config) *string { return &c.LogLevel })},
+	}
+}
+
+// configFlags registers the options on fs, with defaults taken from the
+// environment, and returns a function that fills the Config after parsing.
+func configFlags(fs *flag.FlagSet, getenv func(string) string) func() (app.Config, error) {
+	vals := map[string]*string{}
+	for _, o := range options() {
+		def := o.def
+		if v := getenv(o.env); v != "" {
+			def = v
+		}
+		vals[o.flag] = fs.String(o.flag, def, fmt.Sprintf("%s [%s]", o.help, o.env))
+	}
+	return func() (app.Config, error) {
+		cfg := app.Config{MasterKey: getenv("DERBES_MASTER_KEY")}
+		for _, o := range options() {
+			if err := o.set(&cfg, *vals[o.flag]); err != nil {
+				return cfg, fmt.Errorf("--%s: %w", o.flag, err)
+			}
+		}
+		return cfg, nil
+	}
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("derbes "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}

@@ -1,0 +1,71 @@
+// Command derbes is the personal-data processing system: the server, and
+// the commands that operate it. Run "derbes --help" for the list.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "derbes:", err)
+		os.Exit(1)
+	}
+}
+
+// command is one subcommand of derbes.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the server (--demo loads a synthetic population)", runServe},
+		{"audit", "audit trail tools: 'audit verify' checks the hash chain and signed checkpoints", runAudit},
+		{"token", "API tokens: 'token issue --name N --role R' prints a new token", runToken},
+		{"bench", "drive workload W against a running derbes and report throughput and latency", runBench},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// run is the whole program; main and the tests call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], getenv, stdout, stderr)
+		}
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "derbes: personal-data processing system (Law 94-V of the Republic of Kazakhstan)")
+	fmt.Fprintln(w, "\nUsage: derbes COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'derbes COMMAND --help' for a command's flags. Every flag can also be set by its DERBES_* environment variable.")
+}
+
+func runVersion(_ context.Context, _ []string, _ func(string) string, stdout, _ io.Writer) error {
+	_, err := fmt.Fprintln(stdout, "derbes", version)
+	return err
+}

@@ -1,0 +1,213 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/service"
+	"github.com/derbes-kz/derbes/internal/store"
+)
+
+type consentBody struct {
+	Purposes  []string   `json:"purposes"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+func (c *consentBody) toService() *service.NewConsent {
+	if c == nil {
+		return nil
+	}
+	return &service.NewConsent{Purposes: c.Purposes, ExpiresAt: c.ExpiresAt}
+}
+
+type createSubjectBody struct {
+	Kind        string                     `json:"kind"`
+	Citizenship string                     `json:"citizenship"`
+	Purpose     string                     `json:"purpose"`
+	Consent     *consentBody               `json:"consent,omitempty"`
+	Source      derbes.Source              `json:"source"`
+	Values      map[string]json.RawMessage `json:"values"`
+}
+
+// CreateSubject handles POST /api/v1/subjects.
+func (a *API) CreateSubject(w http.ResponseWriter, r *http.Request) error {
+	var b createSubjectBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "subject.create", "", "", nil, err)
+	}
+	v, err := a.svc.CreateSubject(r.Context(), service.NewSubject{Kind: b.Kind, Citizenship: b.Citizenship, Purpose: b.Purpose,
+		Consent: b.Consent.toService(), Values: b.Values, Source: b.Source})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/subjects/"+v.ID)
+	return writeJSON(w, http.StatusCreated, v)
+}
+
+// GetSubject handles GET /api/v1/subjects/{id}?purpose=….
+func (a *API) GetSubject(w http.ResponseWriter, r *http.Request) error {
+	v, err := a.svc.Subject(r.Context(), r.PathValue("id"), r.URL.Query().Get("purpose"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+type updateSubjectBody struct {
+	Purpose string                     `json:"purpose"`
+	Source  derbes.Source              `json:"source"`
+	Values  map[string]json.RawMessage `json:"values"`
+}
+
+// UpdateSubject handles PATCH /api/v1/subjects/{id}.
+func (a *API) UpdateSubject(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	var b updateSubjectBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "subject.update", id, "", nil, err)
+	}
+	v, err := a.svc.UpdateSubject(r.Context(), id, service.SubjectUpdate{Purpose: b.Purpose, Values: b.Values, Source: b.Source})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, v)
+}
+
+type searchBody struct {
+	Purpose  string `json:"purpose"`
+	Category string `json:"category"`
+	Value    string `json:"value"`
+}
+
+// SearchSubjects handles POST /api/v1/subjects/search. It is a POST so that
+// the searched value travels in the body, never in a URL or an access log.
+func (a *API) SearchSubjects(w http.ResponseWriter, r *http.Request) error {
+	var b searchBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "subject.search", "", "", nil, err)
+	}
+	found, err := a.svc.Search(r.Context(), b.Purpose, b.Category, b.Value)
+	if err != nil {
+		return err
+	}
+	if found == nil {
+		found = []*service.SubjectView{}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"subjects": found})
+}
+
+type consentView struct {
+	ID          string     `json:"id"`
+	Purposes    []string   `json:"purposes"`
+	GivenAt     time.Time  `json:"givenAt"`
+	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
+	WithdrawnAt *time.Time `json:"withdrawnAt,omitempty"`
+	RecordedBy  string     `json:"recordedBy"`
+	Live        bool       `json:"live"`
+}
+
+func toConsentView(k derbes.Consent) consentView {
+	return consentView{ID: k.ID, Purposes: k.Purposes, GivenAt: k.GivenAt, ExpiresAt: k.ExpiresAt,
+		WithdrawnAt: k.WithdrawnAt, RecordedBy: k.RecordedBy, Live: k.Live(time.Now())}
+}
+
+// ListConsents handles GET /api/v1/subjects/{id}/consents.
+func (a *API) ListConsents(w http.ResponseWriter, r *http.Request) error {
+	ks, err := a.svc.Consents(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]consentView, len(ks))
+	for i, k := range ks {
+		out[i] = toConsentView(k)
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"consents": out})
+}
+
+// GiveConsent handles POST /api/v1/subjects/{id}/consents.
+func (a *API) GiveConsent(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	var b consentBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "consent.give", id, "", nil, err)
+	}
+	k, err := a.svc.GiveConsent(r.Context(), id, *b.toService())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, toConsentView(*k))
+}
+
+// WithdrawConsent handles POST /api/v1/subjects/{id}/consents/{consentId}/withdraw.
+func (a *API) WithdrawConsent(w http.ResponseWriter, r *http.Request) error {
+	if err := a.svc.WithdrawConsent(r.Context(), r.PathValue("id"), r.PathValue("consentId")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Catalogue handles GET /api/v1/catalogue: the approved list of data and
+// purposes is public, like the policy it comes from.
+func (a *API) Catalogue(w http.ResponseWriter, r *http.Request) error {
+	return writeJSON(w, http.StatusOK, a.svc.Catalogue())
+}
+
+type auditEntryView struct {
+	Seq        int64     `json:"seq"`
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor"`
+	Action     string    `json:"action"`
+	SubjectID  string    `json:"subjectId,omitempty"`
+	Categories []string  `json:"categories,omitempty"`
+	Purpose    string    `json:"purpose,omitempty"`
+	Basis      string    `json:"basis,omitempty"`
+	Outcome    string    `json:"outcome"`
+	Reason     string    `json:"reason,omitempty"`
+	RequestID  string    `json:"requestId,omitempty"`
+	Hash       string    `json:"hash"`
+}
+
+// AuditTrail handles GET /api/v1/audit.
+func (a *API) AuditTrail(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := store.AuditFilter{SubjectID: q.Get("subject"), Actor: q.Get("actor"), Action: q.Get("action"), Outcome: q.Get("outcome"), Limit: 100}
+	for name, dst := range map[string]*int64{"before": &f.BeforeSeq} {
+		if s := q.Get(name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 1 {
+				return a.svc.Refuse(r.Context(), "audit.read", "", "", nil, derbes.Invalid(name, "positive-integer", "must be a positive integer"))
+			}
+			*dst = n
+		}
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			return a.svc.Refuse(r.Context(), "audit.read", "", "", nil, derbes.Invalid("limit", "range-1-1000", "must be an integer from 1 to 1000"))
+		}
+		f.Limit = n
+	}
+	es, err := a.svc.AuditTrail(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]auditEntryView, len(es))
+	for i, e := range es {
+		out[i] = auditEntryView{Seq: e.Seq, At: e.At, Actor: e.Actor, Action: e.Action, SubjectID: e.SubjectID, Categories: e.Categories,
+			Purpose: e.Purpose, Basis: e.Basis, Outcome: e.Outcome, Reason: e.Reason, RequestID: e.RequestID, Hash: hexOf(e.Hash)}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"entries": out})
+}
+
+// VerifyAudit handles POST /api/v1/audit/verify.
+func (a *API) VerifyAudit(w http.ResponseWriter, r *http.Request) error {
+	rep, err := a.svc.VerifyAudit(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, rep)
+}

@@ -1,0 +1,173 @@
+// Package app wires derbes together: configuration, master key, database,
+// service and HTTP server. The binary's commands and the end-to-end tests
+// both start derbes through Start, so what is tested is what runs.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/derbes-kz/derbes/internal/api"
+	"github.com/derbes-kz/derbes/internal/catalogue"
+	"github.com/derbes-kz/derbes/internal/server"
+	"github.com/derbes-kz/derbes/internal/service"
+	"github.com/derbes-kz/derbes/internal/store"
+	"github.com/derbes-kz/derbes/internal/vault"
+)
+
+// Config is derbes's configuration. Every field is settable by a flag and
+// an environment variable (see Options).
+type Config struct {
+	DataDir              string
+	DB                   string // SQLite path or PostgreSQL URL; DataDir/derbes.db when empty
+	Addr                 string
+	MasterKey            string // base64 key (DERBES_MASTER_KEY); a key file is used when empty
+	MasterKeyFile        string // DataDir/master.key when empty
+	OperatorName         string
+	OperatorBIN          string
+	Location             string // ISO country where the data is stored (Art. 12 p.2)
+	AllowForeignLocation bool
+	Demo                 bool
+	LogLevel             string
+}
+
+// DSN returns the database to open.
+func (c Config) DSN() string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return filepath.Join(c.DataDir, "derbes.db")
+}
+
+// checkLocation refuses to start on storage declared outside Kazakhstan
+// unless explicitly overridden (R-VAULT-7, Art. 12 p.2).
+func (c Config) checkLocation(log *slog.Logger) error {
+	loc := strings.ToUpper(strings.TrimSpace(c.Location))
+	if loc == "KZ" {
+		return nil
+	}
+	if !c.AllowForeignLocation {
+		return fmt.Errorf("config: data location %q is outside Kazakhstan: Law 94-V Art. 12 p.2 requires storage in Kazakhstan (override with --allow-foreign-location only for testing)", c.Location)
+	}
+	log.Warn("data location outside Kazakhstan allowed by override", "location", loc)
+	return nil
+}
+
+// master returns the master key: DERBES_MASTER_KEY, or the key file,
+// generated on first use with a loud warning (development only).
+func (c Config) master(stderr io.Writer) (vault.Master, error) {
+	if c.MasterKey != "" {
+		return vault.ParseMasterKey(c.MasterKey)
+	}
+	path := c.MasterKeyFile
+	if path == "" {
+		path = filepath.Join(c.DataDir, "master.key")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("config: key directory: %w", err)
+	}
+	m, created, err := vault.LoadOrCreateKeyFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		fmt.Fprintf(stderr, "WARNING: generated a DEVELOPMENT master key at %s.\n"+
+			"         Anyone with this file and the database can read every personal value.\n"+
+			"         In production, supply the key from a KMS or DERBES_MASTER_KEY and keep it off this disk.\n", path)
+	}
+	return m, nil
+}
+
+// OpenService opens the database and the service under cfg.
+func OpenService(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) (*service.Service, error) {
+	if err := cfg.checkLocation(log); err != nil {
+		return nil, err
+	}
+	if cfg.DB == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("config: data directory: %w", err)
+		}
+	}
+	master, err := cfg.master(stderr)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := catalogue.Default()
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DSN())
+	if err != nil {
+		return nil, err
+	}
+	op := service.Operator{Name: cfg.OperatorName, BIN: cfg.OperatorBIN, Location: strings.ToUpper(cfg.Location)}
+	svc, err := service.New(ctx, db, master, cat, service.Options{Operator: op, Logger: log})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return svc, nil
+}
+
+// App is a running derbes server.
+type App struct {
+	Service *service.Service
+	ln      net.Listener
+	srv     *http.Server
+	served  chan error
+}
+
+// Start opens derbes and serves HTTP on cfg.Addr (":0" picks a port).
+func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) (*App, error) {
+	svc, err := OpenService(ctx, cfg, log, stderr)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		svc.Close(ctx)
+		return nil, fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	}
+	a := &App{Service: svc, ln: ln, served: make(chan error, 1)}
+	a.srv = &http.Server{
+		Handler:           server.Handler(api.New(svc, log), log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() { a.served <- a.srv.Serve(ln) }()
+	return a, nil
+}
+
+// Addr is the address the server listens on.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// URL is the server's base URL.
+func (a *App) URL() string { return "http://" + a.Addr() }
+
+// Wait blocks until the server stops serving.
+func (a *App) Wait() error {
+	if err := <-a.served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops accepting requests, lets those in flight finish, then
+// checkpoints the audit chain and closes the database.
+func (a *App) Shutdown(ctx context.Context) error {
+	err := a.srv.Shutdown(ctx)
+	return errors.Join(err, a.Service.Close(ctx))
+}

@@ -1,0 +1,79 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/demo"
+	"github.com/derbes-kz/derbes/internal/service"
+)
+
+// DemoSize is the number of synthetic applicants serve --demo loads.
+const DemoSize = 200
+
+// DemoSeed fixes the demo population, so screenshots and notes agree.
+const DemoSeed = 2026
+
+// SeedDemo loads the synthetic demo population through the same service
+// path as the API, unless the database already has subjects. Each applicant
+// is created under P-4.1b with the contract consent and some of the P-4.2
+// opt-ins; every third also has accounting data collected under P-4.1d.
+// It returns the number of subjects created.
+func SeedDemo(ctx context.Context, svc *service.Service, n int) (int, error) {
+	ctx = derbes.WithPrincipal(ctx, service.System("demo"))
+	if have, err := svc.SubjectCount(ctx); err != nil || have > 0 {
+		return 0, err
+	}
+	cat := svc.Catalogue()
+	admission := cat.Purpose("p4.1b")
+	accounting := cat.Purpose("p4.1d")
+	for i, p := range demo.People(DemoSeed, n) {
+		purposes := []string{"p4.1b", "p4.1d", "p4.2a", "p4.2b1"}
+		if i%4 == 0 {
+			purposes = append(purposes, "p4.2b2", "p4.2b3")
+		}
+		if i%2 == 0 {
+			purposes = append(purposes, "p4.2e")
+		}
+		v, err := svc.CreateSubject(ctx, service.NewSubject{
+			Kind: p.Kind, Citizenship: p.Citizenship, Purpose: admission.Code,
+			Consent: &service.NewConsent{Purposes: purposes},
+			Values:  rawValues(p.Values, admission), Source: derbes.Source{Kind: derbes.SourceSubject},
+		})
+		if err != nil {
+			return i, fmt.Errorf("demo: applicant %d: %w", i, err)
+		}
+		if i%3 != 0 {
+			continue
+		}
+		_, err = svc.UpdateSubject(ctx, v.ID, service.SubjectUpdate{Purpose: accounting.Code,
+			Values: rawValues(p.Values, accounting, "income", "tax_status", "workplace"),
+			Source: derbes.Source{Kind: derbes.SourceStaff, Ref: "service contract"}})
+		if err != nil {
+			return i, fmt.Errorf("demo: applicant %d accounting: %w", i, err)
+		}
+	}
+	return n, nil
+}
+
+// rawValues picks the person's values that purpose p covers (all of them,
+// or only the keys named), as JSON for the service.
+func rawValues(vals map[string]string, p *derbes.Purpose, only ...string) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for k, v := range vals {
+		if !p.Covers(k) || (len(only) > 0 && !slices.Contains(only, k)) {
+			continue
+		}
+		if k == "other" {
+			out[k] = json.RawMessage(v)
+			continue
+		}
+		b, _ := json.Marshal(v)
+		out[k] = b
+	}
+	return out
+}
+

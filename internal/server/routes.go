@@ -1,0 +1,65 @@
+// Package server assembles derbes's HTTP surface: routes.go is the whole
+// URL surface in one table, middleware.go what wraps every request.
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/derbes-kz/derbes/internal/api"
+)
+
+// Access says who may call a route.
+type Access string
+
+// Route access levels. The authorisation-matrix tests iterate Routes, so a
+// new route cannot be forgotten.
+const (
+	Public Access = "public" // anyone, no personal data
+	Token  Access = "token"  // a bearer API token; the service checks its role
+)
+
+// Route is one entry of the URL surface.
+type Route struct {
+	Method  string
+	Pattern string
+	Access  Access
+	Handler api.HandlerFunc
+}
+
+// Routes returns every route derbes serves.
+func Routes(a *api.API) []Route {
+	return []Route{
+		{"GET", "/healthz", Public, a.Healthz},
+		{"GET", "/readyz", Public, a.Readyz},
+		{"GET", "/{$}", Public, a.Home},
+		{"GET", "/api/v1/openapi.yaml", Public, a.OpenAPI},
+		{"GET", "/api/v1/catalogue", Public, a.Catalogue},
+
+		{"POST", "/api/v1/subjects", Token, a.CreateSubject},
+		{"POST", "/api/v1/subjects/search", Token, a.SearchSubjects},
+		{"GET", "/api/v1/subjects/{id}", Token, a.GetSubject},
+		{"PATCH", "/api/v1/subjects/{id}", Token, a.UpdateSubject},
+		{"GET", "/api/v1/subjects/{id}/consents", Token, a.ListConsents},
+		{"POST", "/api/v1/subjects/{id}/consents", Token, a.GiveConsent},
+		{"POST", "/api/v1/subjects/{id}/consents/{consentId}/withdraw", Token, a.WithdrawConsent},
+
+		{"GET", "/api/v1/audit", Token, a.AuditTrail},
+		{"POST", "/api/v1/audit/verify", Token, a.VerifyAudit},
+	}
+}
+
+// Handler returns the http.Handler serving every route, wrapped in the
+// middleware of middleware.go.
+func Handler(a *api.API, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range Routes(a) {
+		h := a.Handle(rt.Handler)
+		if rt.Access == Token {
+			h = a.RequireToken(h)
+		}
+		mux.Handle(rt.Method+" "+rt.Pattern, h)
+	}
+	mux.Handle("/", a.Handle(a.NotFound))
+	return wrap(mux, a, log)
+}

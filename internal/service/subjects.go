@@ -1,0 +1,282 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/store"
+	"github.com/derbes-kz/derbes/internal/vault"
+)
+
+// NewSubject is a request to create a subject with its first values,
+// collected for Purpose. Consent, when given, is recorded in the same
+// transaction, before anything is collected: it is usually what makes the
+// collection lawful (Art. 7 p.1).
+type NewSubject struct {
+	Kind        string
+	Citizenship string
+	Purpose     string
+	Consent     *NewConsent
+	Values      map[string]json.RawMessage
+	Source      derbes.Source
+}
+
+// SubjectUpdate is a request to record new versions of values.
+type SubjectUpdate struct {
+	Purpose string
+	Values  map[string]json.RawMessage
+	Source  derbes.Source
+}
+
+// SubjectView is what a principal sees of a subject under one purpose.
+type SubjectView struct {
+	ID          string               `json:"id"`
+	Kind        string               `json:"kind"`
+	Citizenship string               `json:"citizenship"`
+	CreatedAt   time.Time            `json:"createdAt"`
+	Purpose     string               `json:"purpose"`
+	Basis       string               `json:"basis"`
+	Values      map[string]ValueView `json:"values"`
+}
+
+// ValueView is one value as shown: masked unless the purpose needs it whole.
+type ValueView struct {
+	Value        any           `json:"value"`
+	Masked       bool          `json:"masked,omitempty"`
+	Version      int           `json:"version"`
+	CollectedFor string        `json:"collectedFor"`
+	Source       derbes.Source `json:"source"`
+	EnteredBy    string        `json:"enteredBy"`
+	At           time.Time     `json:"at"`
+}
+
+// unique categories identify one person: a second subject with the same
+// value is refused as a duplicate.
+func unique(cat *derbes.Category) bool {
+	return cat.Type == derbes.TypeIIN || cat.Type == derbes.TypeDocNumber
+}
+
+// CreateSubject creates a subject, its consent and its values under
+// in.Purpose, in one transaction with their audit entries.
+// Errors: EInvalid (bad input), EForbidden (permission, basis or
+// minimisation), EConflict (a subject with the same IIN or document exists).
+func (s *Service) CreateSubject(ctx context.Context, in NewSubject) (*SubjectView, error) {
+	const action = "subject.create"
+	cats := sortedKeys(in.Values)
+	p, vals, consent, basis, err := s.prepareCreate(ctx, in)
+	if err != nil {
+		return nil, s.Refuse(ctx, action, "", in.Purpose, cats, err)
+	}
+	id := newID()
+	sk, wrapped, kv, err := s.kr.NewSubjectKey(p.Code, id)
+	if err != nil {
+		return nil, s.Refuse(ctx, action, "", p.Code, cats, err)
+	}
+	now := s.now().UTC()
+	principal := derbes.PrincipalFrom(ctx)
+	subj := derbes.Subject{ID: id, Kind: in.Kind, Citizenship: in.Citizenship, CreatedAt: now, CreatedBy: principal.ID}
+	rows, idx := s.seal(sk, id, p.Code, vals, in.Source, principal.ID, now, nil)
+	if consent != nil {
+		consent.ID, consent.SubjectID, consent.GivenAt, consent.RecordedBy = newID(), id, now, principal.ID
+		basis = derbes.Basis{Kind: derbes.BasisConsent, ConsentID: consent.ID}
+	}
+	err = s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
+		if err := checkDuplicates(ctx, c, id, vals, idx); err != nil {
+			return []derbes.AuditEntry{s.entry(ctx, action, "", p.Code, cats, derbes.OutcomeRefused, derbes.RuleOf(err))}, err
+		}
+		var entries []derbes.AuditEntry
+		if err := c.InsertSubject(ctx, subj); err != nil {
+			return nil, err
+		}
+		if consent != nil {
+			if err := c.InsertConsent(ctx, *consent); err != nil {
+				return nil, err
+			}
+			e := s.entry(ctx, "consent.give", id, joinPurposes(consent.Purposes), nil, derbes.OutcomeOK, "")
+			e.Basis = "consent:" + consent.ID
+			entries = append(entries, e)
+		}
+		if err := c.InsertSubjectKey(ctx, id, store.WrappedKey{Purpose: p.Code, KeyVersion: kv, Wrapped: wrapped}); err != nil {
+			return nil, err
+		}
+		if err := insertValues(ctx, c, rows, idx); err != nil {
+			return nil, err
+		}
+		e := s.entry(ctx, action, id, p.Code, cats, derbes.OutcomeOK, "")
+		e.Basis = basis.String()
+		return append(entries, e), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(subj, p, basis, vals, rows), nil
+}
+
+// prepareCreate runs every check of a create that needs no database.
+func (s *Service) prepareCreate(ctx context.Context, in NewSubject) (*derbes.Purpose, []checked, *derbes.Consent, derbes.Basis, error) {
+	p, err := s.cat.PurposeFor("purpose", in.Purpose)
+	if err != nil {
+		return nil, nil, nil, derbes.Basis{}, err
+	}
+	if !s.cat.HasSubjectKind(in.Kind) {
+		return nil, nil, nil, derbes.Basis{}, derbes.Invalid("kind", "subject-kind", "not a subject kind of the catalogue")
+	}
+	if !s.cat.HasCitizenship(in.Citizenship) {
+		return nil, nil, nil, derbes.Basis{}, derbes.Invalid("citizenship", "citizenship-status", "not a citizenship status of the catalogue")
+	}
+	if err := checkSource(in.Source); err != nil {
+		return nil, nil, nil, derbes.Basis{}, err
+	}
+	var consent *derbes.Consent
+	var consents []derbes.Consent
+	if in.Consent != nil {
+		if err := s.checkConsent(ctx, *in.Consent); err != nil {
+			return nil, nil, nil, derbes.Basis{}, err
+		}
+		consent = &derbes.Consent{Purposes: in.Consent.Purposes, ExpiresAt: in.Consent.ExpiresAt, GivenAt: s.now()}
+		consents = []derbes.Consent{*consent}
+	}
+	basis, err := derbes.ResolveBasis(p, consents, s.now())
+	if err != nil {
+		return nil, nil, nil, derbes.Basis{}, err
+	}
+	vals, err := s.checkValues(ctx, derbes.ActWrite, p, in.Citizenship, in.Values)
+	if err != nil {
+		return nil, nil, nil, derbes.Basis{}, err
+	}
+	if len(vals) == 0 {
+		return nil, nil, nil, derbes.Basis{}, derbes.Invalid("values", "required", "at least one value is needed")
+	}
+	return p, vals, consent, basis, nil
+}
+
+// checkValues validates each value: known category, covered by the purpose
+// (minimisation), allowed to the principal, valid for its type.
+func (s *Service) checkValues(ctx context.Context, a derbes.Action, p *derbes.Purpose, citizenship string, in map[string]json.RawMessage) ([]checked, error) {
+	role := derbes.PrincipalFrom(ctx).Role
+	if !role.AllowsAny(a, p.Code) {
+		return nil, derbes.Forbidden("purpose", "permission", "your role may not do this under this purpose")
+	}
+	out := make([]checked, 0, len(in))
+	for _, key := range sortedKeys(in) {
+		field := "values." + key
+		cat, err := s.cat.CheckCollect(field, p, key)
+		if err != nil {
+			return nil, err
+		}
+		if !role.Allows(a, p.Code, key) {
+			return nil, derbes.Forbidden(field, "permission", "your role may not write this category")
+		}
+		v, err := checkValue(field, cat, citizenship, in[key])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func checkSource(src derbes.Source) error {
+	if !derbes.ValidSource(src.Kind) {
+		return derbes.Invalid("source.kind", "source-kind", "source must be subject, staff, import or third-party")
+	}
+	if src.Kind == derbes.SourceThirdParty && src.Ref == "" {
+		return derbes.Invalid("source.ref", "source-ref-required", "a third-party source must be named")
+	}
+	if len(src.Ref) > 200 || checkText(src.Ref) != nil {
+		return derbes.Invalid("source.ref", "text-length", "the source reference is too long or not plain text")
+	}
+	return nil
+}
+
+// seal encrypts checked values as version 1 (or versions[cat]+1) under sk,
+// and computes their blind indexes.
+func (s *Service) seal(sk *vault.SubjectKey, id, purpose string, vals []checked, src derbes.Source, by string, now time.Time, versions map[string]int) ([]store.StoredValue, map[string][]byte) {
+	rows := make([]store.StoredValue, len(vals))
+	idx := map[string][]byte{}
+	for i, v := range vals {
+		ver := versions[v.cat.Key] + 1
+		rows[i] = store.StoredValue{SubjectID: id, Category: v.cat.Key, Version: ver, Purpose: purpose,
+			Ciphertext: sk.Seal([]byte(v.plain), vault.ValueAD(id, v.cat.Key, purpose, ver)),
+			Source:     src, EnteredBy: by, At: now.UnixMicro()}
+		if v.index != "" {
+			idx[v.cat.Key] = s.kr.BlindIndex(v.cat.Key, v.index)
+		}
+	}
+	return rows, idx
+}
+
+func insertValues(ctx context.Context, c store.Conn, rows []store.StoredValue, idx map[string][]byte) error {
+	for _, r := range rows {
+		if err := c.InsertValue(ctx, r); err != nil {
+			return err
+		}
+		if h, ok := idx[r.Category]; ok {
+			if err := c.SetIndex(ctx, r.SubjectID, r.Category, h); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkDuplicates refuses an IIN or document number that another subject has.
+func checkDuplicates(ctx context.Context, c store.Conn, id string, vals []checked, idx map[string][]byte) error {
+	for _, v := range vals {
+		if !unique(v.cat) {
+			continue
+		}
+		ids, err := c.FindByIndex(ctx, v.cat.Key, idx[v.cat.Key], 2)
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(ids, func(other string) bool { return other != id }) {
+			return &derbes.Error{Code: derbes.EConflict, Field: "values." + v.cat.Key, Rule: "duplicate-subject",
+				Message: "another subject already has this identifier"}
+		}
+	}
+	return nil
+}
+
+// view builds the response for freshly written values.
+func (s *Service) view(subj derbes.Subject, p *derbes.Purpose, basis derbes.Basis, vals []checked, rows []store.StoredValue) *SubjectView {
+	v := &SubjectView{ID: subj.ID, Kind: subj.Kind, Citizenship: subj.Citizenship, CreatedAt: subj.CreatedAt,
+		Purpose: p.Code, Basis: basis.String(), Values: map[string]ValueView{}}
+	for i, c := range vals {
+		v.Values[c.cat.Key] = shown(c.cat, p, c.plain, rows[i])
+	}
+	return v
+}
+
+// shown renders one value for purpose p: masked identifiers unless p needs
+// them whole (R-ACCESS-2); "other information" as an object.
+func shown(cat *derbes.Category, p *derbes.Purpose, plain string, r store.StoredValue) ValueView {
+	vv := ValueView{Value: plain, Version: r.Version, CollectedFor: r.Purpose, Source: r.Source, EnteredBy: r.EnteredBy,
+		At: time.UnixMicro(r.At).UTC()}
+	switch {
+	case cat.Masked && !p.NeedsWhole(cat.Key):
+		vv.Value, vv.Masked = derbes.Mask(plain), true
+	case cat.Type == derbes.TypeKV:
+		var m map[string]string
+		if json.Unmarshal([]byte(plain), &m) == nil {
+			vv.Value = m
+		}
+	}
+	return vv
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+var errDecrypt = errors.New("service: a stored value does not open: it was altered or moved")

@@ -1,0 +1,259 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/derbes-kz/derbes"
+)
+
+// InsertSubject creates a subject row.
+func (c Conn) InsertSubject(ctx context.Context, s derbes.Subject) error {
+	_, err := c.q.ExecContext(ctx, `INSERT INTO subjects (id, kind, citizenship, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
+		s.ID, s.Kind, s.Citizenship, micros(s.CreatedAt), s.CreatedBy)
+	if err != nil {
+		return fmt.Errorf("store: insert subject: %w", err)
+	}
+	return nil
+}
+
+// Subject returns the subject with id. Errors: ENotFound.
+func (c Conn) Subject(ctx context.Context, id string) (derbes.Subject, error) {
+	s := derbes.Subject{ID: id}
+	var at int64
+	err := c.q.QueryRowContext(ctx, `SELECT kind, citizenship, created_at, created_by FROM subjects WHERE id = $1`, id).
+		Scan(&s.Kind, &s.Citizenship, &at, &s.CreatedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, derbes.NotFound("no such subject")
+	}
+	if err != nil {
+		return s, fmt.Errorf("store: read subject: %w", err)
+	}
+	s.CreatedAt = fromMicros(at)
+	return s, nil
+}
+
+// CountSubjects returns how many subjects there are.
+func (c Conn) CountSubjects(ctx context.Context) (int64, error) {
+	var n int64
+	if err := c.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM subjects`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count subjects: %w", err)
+	}
+	return n, nil
+}
+
+// WrappedKey is a subject's data key for one purpose, wrapped by that
+// purpose's key of KeyVersion.
+type WrappedKey struct {
+	Purpose    string
+	KeyVersion int
+	Wrapped    []byte
+}
+
+// InsertSubjectKey stores a subject's wrapped data key for a purpose.
+func (c Conn) InsertSubjectKey(ctx context.Context, subjectID string, k WrappedKey) error {
+	_, err := c.q.ExecContext(ctx, `INSERT INTO subject_keys (subject_id, purpose, key_version, wrapped) VALUES ($1, $2, $3, $4)`,
+		subjectID, k.Purpose, k.KeyVersion, k.Wrapped)
+	if err != nil {
+		return fmt.Errorf("store: insert subject key: %w", err)
+	}
+	return nil
+}
+
+// SubjectKeys returns a subject's wrapped data keys by purpose.
+func (c Conn) SubjectKeys(ctx context.Context, subjectID string) (map[string]WrappedKey, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT purpose, key_version, wrapped FROM subject_keys WHERE subject_id = $1`, subjectID)
+	if err != nil {
+		return nil, fmt.Errorf("store: read subject keys: %w", err)
+	}
+	defer rows.Close()
+	keys := map[string]WrappedKey{}
+	for rows.Next() {
+		var k WrappedKey
+		if err := rows.Scan(&k.Purpose, &k.KeyVersion, &k.Wrapped); err != nil {
+			return nil, fmt.Errorf("store: read subject keys: %w", err)
+		}
+		keys[k.Purpose] = k
+	}
+	return keys, rows.Err()
+}
+
+// StoredValue is one encrypted version of a value as it is at rest.
+type StoredValue struct {
+	SubjectID  string
+	Category   string
+	Version    int
+	Purpose    string
+	Ciphertext []byte
+	Source     derbes.Source
+	EnteredBy  string
+	At         int64 // Unix microseconds
+}
+
+// CurrentValues returns the current versions of a subject's values in the
+// given categories (all categories when cats is empty).
+func (c Conn) CurrentValues(ctx context.Context, subjectID string, cats []string) ([]StoredValue, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT category, version, purpose, ciphertext, source_kind, source_ref, entered_by, created_at
+		FROM pd_values WHERE subject_id = $1 AND current ORDER BY category`, subjectID)
+	if err != nil {
+		return nil, fmt.Errorf("store: read values: %w", err)
+	}
+	defer rows.Close()
+	want := map[string]bool{}
+	for _, k := range cats {
+		want[k] = true
+	}
+	var out []StoredValue
+	for rows.Next() {
+		v := StoredValue{SubjectID: subjectID}
+		var kind string
+		if err := rows.Scan(&v.Category, &v.Version, &v.Purpose, &v.Ciphertext, &kind, &v.Source.Ref, &v.EnteredBy, &v.At); err != nil {
+			return nil, fmt.Errorf("store: read values: %w", err)
+		}
+		v.Source.Kind = derbes.SourceKind(kind)
+		if len(want) == 0 || want[v.Category] {
+			out = append(out, v)
+		}
+	}
+	return out, rows.Err()
+}
+
+// InsertValue stores v as the new current version of its category: the
+// previous current version stays, as history (R-VAULT-4).
+func (c Conn) InsertValue(ctx context.Context, v StoredValue) error {
+	if v.Version > 1 {
+		if _, err := c.q.ExecContext(ctx, `UPDATE pd_values SET current = FALSE WHERE subject_id = $1 AND category = $2 AND current`,
+			v.SubjectID, v.Category); err != nil {
+			return fmt.Errorf("store: retire value version: %w", err)
+		}
+	}
+	_, err := c.q.ExecContext(ctx, `INSERT INTO pd_values (subject_id, category, version, purpose, ciphertext, source_kind, source_ref, entered_by, created_at, current)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, TRUE)`,
+		v.SubjectID, v.Category, v.Version, v.Purpose, v.Ciphertext, string(v.Source.Kind), v.Source.Ref, v.EnteredBy, v.At)
+	if err != nil {
+		return fmt.Errorf("store: insert value: %w", err)
+	}
+	return nil
+}
+
+// ValueVersions returns the newest version number per category of a subject.
+func (c Conn) ValueVersions(ctx context.Context, subjectID string) (map[string]int, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT category, MAX(version) FROM pd_values WHERE subject_id = $1 GROUP BY category`, subjectID)
+	if err != nil {
+		return nil, fmt.Errorf("store: read value versions: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var cat string
+		var v int
+		if err := rows.Scan(&cat, &v); err != nil {
+			return nil, fmt.Errorf("store: read value versions: %w", err)
+		}
+		out[cat] = v
+	}
+	return out, rows.Err()
+}
+
+// SetIndex replaces a subject's blind-index entry for a category.
+func (c Conn) SetIndex(ctx context.Context, subjectID, category string, hash []byte) error {
+	if _, err := c.q.ExecContext(ctx, `DELETE FROM blind_index WHERE subject_id = $1 AND category = $2`, subjectID, category); err != nil {
+		return fmt.Errorf("store: clear blind index: %w", err)
+	}
+	if _, err := c.q.ExecContext(ctx, `INSERT INTO blind_index (category, hash, subject_id) VALUES ($1, $2, $3)`, category, hash, subjectID); err != nil {
+		return fmt.Errorf("store: insert blind index: %w", err)
+	}
+	return nil
+}
+
+// FindByIndex returns the ids of subjects whose blind index for category
+// equals hash, at most limit of them.
+func (c Conn) FindByIndex(ctx context.Context, category string, hash []byte, limit int) ([]string, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT subject_id FROM blind_index WHERE category = $1 AND hash = $2 ORDER BY subject_id LIMIT $3`,
+		category, hash, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: search blind index: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: search blind index: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// InsertConsent records a consent.
+func (c Conn) InsertConsent(ctx context.Context, k derbes.Consent) error {
+	_, err := c.q.ExecContext(ctx, `INSERT INTO consents (id, subject_id, purposes, given_at, expires_at, withdrawn_at, recorded_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		k.ID, k.SubjectID, strings.Join(k.Purposes, ","), micros(k.GivenAt), nullMicros(k.ExpiresAt), nullMicros(k.WithdrawnAt), k.RecordedBy)
+	if err != nil {
+		return fmt.Errorf("store: insert consent: %w", err)
+	}
+	return nil
+}
+
+// Consents returns a subject's consent records, oldest first.
+func (c Conn) Consents(ctx context.Context, subjectID string) ([]derbes.Consent, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT id, purposes, given_at, expires_at, withdrawn_at, recorded_by
+		FROM consents WHERE subject_id = $1 ORDER BY given_at, id`, subjectID)
+	if err != nil {
+		return nil, fmt.Errorf("store: read consents: %w", err)
+	}
+	defer rows.Close()
+	var out []derbes.Consent
+	for rows.Next() {
+		k := derbes.Consent{SubjectID: subjectID}
+		var purposes string
+		var given int64
+		var exp, wd sql.NullInt64
+		if err := rows.Scan(&k.ID, &purposes, &given, &exp, &wd, &k.RecordedBy); err != nil {
+			return nil, fmt.Errorf("store: read consents: %w", err)
+		}
+		k.Purposes = strings.Split(purposes, ",")
+		k.GivenAt, k.ExpiresAt, k.WithdrawnAt = fromMicros(given), timePtr(exp), timePtr(wd)
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// WithdrawConsent marks a consent withdrawn at micros at, if it is not
+// already. It reports whether a row changed.
+func (c Conn) WithdrawConsent(ctx context.Context, subjectID, id string, at int64) (bool, error) {
+	res, err := c.q.ExecContext(ctx, `UPDATE consents SET withdrawn_at = $1 WHERE id = $2 AND subject_id = $3 AND withdrawn_at IS NULL`,
+		at, id, subjectID)
+	if err != nil {
+		return false, fmt.Errorf("store: withdraw consent: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// ValueHistory returns every stored version of one category of a subject,
+// oldest first (R-VAULT-4).
+func (c Conn) ValueHistory(ctx context.Context, subjectID, category string) ([]StoredValue, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT version, purpose, ciphertext, source_kind, source_ref, entered_by, created_at
+		FROM pd_values WHERE subject_id = $1 AND category = $2 ORDER BY version`, subjectID, category)
+	if err != nil {
+		return nil, fmt.Errorf("store: read value history: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredValue
+	for rows.Next() {
+		v := StoredValue{SubjectID: subjectID, Category: category}
+		var kind string
+		if err := rows.Scan(&v.Version, &v.Purpose, &v.Ciphertext, &kind, &v.Source.Ref, &v.EnteredBy, &v.At); err != nil {
+			return nil, fmt.Errorf("store: read value history: %w", err)
+		}
+		v.Source.Kind = derbes.SourceKind(kind)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,41 @@
+package vault
+
+import (
+	"crypto/ed25519"
+	"slices"
+)
+
+// SignCheckpoint signs an audit checkpoint (R-AUDIT-2) with the newest
+// audit-signing key and returns the signature with that key's version, to
+// be stored with the checkpoint. The signature is plain Ed25519 over msg, so
+// an auditor can check it with any Ed25519 tool and the public key alone;
+// this key signs nothing else, and msg should begin with its own format
+// label. It has no errors; it panics after Close.
+func (k *Keyring) SignCheckpoint(msg []byte) (sig []byte, keyVersion int) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	e := k.mustEntry(KindAuditSigning)
+	return ed25519.Sign(e.priv, msg), k.newest[slot{KindAuditSigning, DefaultName}]
+}
+
+// AuditPublicKey returns the public key and version of the newest
+// audit-signing key (older versions' public keys are in their StoredKey
+// rows). Publish it, or hand it to auditors, out of band: a verifier that
+// trusts only the copy in the database trusts whoever can write there.
+// It has no errors; it panics after Close.
+func (k *Keyring) AuditPublicKey() (ed25519.PublicKey, int) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	e := k.mustEntry(KindAuditSigning)
+	return slices.Clone(e.pub), k.newest[slot{KindAuditSigning, DefaultName}]
+}
+
+// VerifyCheckpoint reports whether sig is pub's signature of msg. A
+// public key of the wrong length gives false rather than a panic, since it
+// may come from a damaged row. It has no errors.
+func VerifyCheckpoint(pub ed25519.PublicKey, msg, sig []byte) bool {
+	if len(pub) != ed25519.PublicKeySize {
+		return false
+	}
+	return ed25519.Verify(pub, msg, sig)
+}
