@@ -187,9 +187,36 @@ cleanup() {
 	stop_cluster
 	exit "$rc"
 }
+
+# run runs a command in its own process group and waits for it. A signal to
+# this script (Ctrl-C, or `timeout` sending TERM) then ends the command, with
+# the test binaries go test started, at once rather than when it finishes;
+# and then cleanup stops the cluster.
+job=""
+run() {
+	setsid "$@" &
+	job=$!
+	local rc=0
+	wait "$job" || rc=$?
+	job=""
+	return "$rc"
+}
+on_signal() {
+	if [[ -n "$job" ]]; then
+		# INT, not TERM: go test then reaps the test binaries it started.
+		# Whatever still runs 10 s later is killed.
+		kill -INT -- "-$job" 2>/dev/null || true
+		setsid bash -c 'sleep 10 && kill -KILL -- "-$1"' _ "$job" 2>/dev/null &
+		local killer=$!
+		wait "$job" 2>/dev/null || true
+		kill -- "-$killer" 2>/dev/null || true
+		wait "$killer" 2>/dev/null || true
+	fi
+	exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 ensure_deps
 
@@ -205,7 +232,7 @@ default_pkgs=()
 ((${#pkgs[@]})) || { pkgs=(./...) && default_pkgs=(./...); }
 
 t0="$(now)"
-go vet "${pkgs[@]}" || die "go vet ${pkgs[*]} failed"
+run go vet "${pkgs[@]}" || die "go vet ${pkgs[*]} failed"
 log "go vet ${pkgs[*]}: ok in $(ms_since "$t0") ms"
 
 if find_initdb >/dev/null; then
@@ -227,5 +254,5 @@ fi
 log "engines: SQLite via $sqlite_version; $pg_summary; $chromium_summary"
 
 rc=0
-go test -count=1 -timeout 25m "${default_pkgs[@]}" "$@" || rc=$?
+run go test -count=1 -timeout 25m "${default_pkgs[@]}" "$@" || rc=$?
 exit "$rc"

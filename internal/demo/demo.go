@@ -4,8 +4,8 @@
 // digits but random serials, phones are random subscriber numbers, e-mail
 // addresses are under the reserved example.* domains, cities are invented.
 //
-// Every value is in the canonical form that internal/ident returns, so a
-// demo person can be stored through the same validators as a real one.
+// Every value that internal/ident has a validator for is in the canonical
+// form it returns, so a demo person goes through the same checks as a real one.
 // The population is deterministic for a seed, so a demo or a failing test
 // can be reproduced.
 package demo

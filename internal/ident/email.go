@@ -38,7 +38,8 @@ func Email(s string) (string, error) {
 
 // validDomain checks what net/mail leaves open: a dot is required (no
 // mail to a bare "localhost"), labels are 1–63 bytes, do not start or end
-// with a hyphen, and hold no brackets (no address literals).
+// with a hyphen, and hold no brackets (no address literals); the last
+// label is not all digits, which rules out "a@10.0.0.1".
 func validDomain(d string) bool {
 	if !strings.Contains(d, ".") || strings.ContainsAny(d, "[]") {
 		return false
@@ -48,5 +49,5 @@ func validDomain(d string) bool {
 			return false
 		}
 	}
-	return true
+	return !allDigits(d[strings.LastIndexByte(d, '.')+1:])
 }

@@ -26,6 +26,9 @@ func TestEmail(t *testing.T) {
 		{"aigul@example.kz (home)", "", "email-format"},
 		{`"aigul n"@example.kz`, "", "email-format"},
 		{"aigul@[10.0.0.1]", "", "email-format"},
+		{"aigul@10.0.0.1", "", "email-format"},
+		{"0@00.0", "", "email-format"}, // accepted until FuzzEmail showed it
+		{"aigul@example.k2", "aigul@example.k2", ""},
 		{"aigul@example..kz", "", "email-format"},
 		{"aigul@.example.kz", "", "email-format"},
 		{"aigul@-example.kz", "", "email-format"},

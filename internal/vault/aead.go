@@ -12,11 +12,11 @@ const (
 	keySize   = 32 // AES-256, HMAC-SHA256 and Ed25519 seed keys alike
 	nonceSize = 12
 	tagSize   = 16
-
-	// Overhead is how many bytes a sealed blob is longer than its plaintext:
-	// the format byte, the nonce and the GCM tag.
-	Overhead = 1 + nonceSize + tagSize
 )
+
+// Overhead is how many bytes a sealed blob is longer than its plaintext:
+// the format byte, the nonce and the GCM tag.
+const Overhead = 1 + nonceSize + tagSize
 
 // newAEAD returns AES-256-GCM with random nonces under key. aes.NewCipher
 // copies the key into its schedule, so the caller may (and should) clear key

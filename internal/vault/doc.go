@@ -17,12 +17,14 @@
 //
 // The master key never leaves its Master: it only wraps and unwraps the
 // keys of the next level, which the database stores as StoredKey rows. It
-// is used at start-up (Open) and for rotation only, so an external KMS is
-// off the hot path. Purpose keys give each purpose its own key
+// is used when keys are loaded, added or rotated, never per value, so an
+// external KMS stays off the hot path. Purpose keys give each purpose its own key
 // (separate storage per purpose, R-VAULT-2) and wrap subject keys locally.
 // Subject keys are random data keys, stored wrapped next to the subject;
-// deleting a subject's wrapped keys makes every copy of its ciphertexts,
-// including those in old backups, unreadable (crypto-shredding, R-RIGHTS-6).
+// deleting a subject's wrapped keys makes its ciphertexts unreadable wherever
+// they were copied: replicas, exported tables, files (crypto-shredding,
+// R-RIGHTS-6). An older backup still holds the wrapped keys, which is why a
+// restore must re-apply destructions (R-OPS-1).
 //
 // # Ciphertexts
 //
@@ -86,7 +88,10 @@
 // ErrOpen: a blob does not open. ErrUnknownKey: the keyring has no such
 // key or version (another node may have added it: reload and Add).
 // ErrWrongMaster: a stored key names another master. ErrClosed: the
-// Keyring or its keys were closed. Bad input (a malformed master key, a key
-// file readable by others, an empty subject id, a purpose code with a "/")
-// is a *derbes.Error with Code EInvalid, naming the field and the rule.
+// Keyring was closed. Bad input (a malformed master key, a key file
+// readable by others, an empty subject id, a purpose code with a "/") is a
+// *derbes.Error with Code EInvalid naming the field and the rule; stored
+// keys that contradict each other (the same version twice, two different
+// keys under one version) are a *derbes.Error with Code EConflict. No error
+// of this package contains key material or a value.
 package vault

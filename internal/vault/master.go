@@ -45,6 +45,7 @@ type LocalMaster struct {
 
 // NewLocalMaster returns a LocalMaster for key. It copies what it needs and
 // keeps no reference to key, which the caller may clear.
+//
 // Errors: EInvalid (field "master-key", rule "master-key-size") unless key
 // is MasterKeySize bytes.
 func NewLocalMaster(key []byte) (*LocalMaster, error) {
@@ -68,10 +69,13 @@ func NewLocalMaster(key []byte) (*LocalMaster, error) {
 // ParseMasterKey returns a LocalMaster for a key given as standard base64
 // of MasterKeySize bytes (DERBES_MASTER_KEY). Surrounding white space, such as
 // the newline of a file read into the variable, is ignored.
+//
 // Errors: EInvalid (field "master-key", rule "master-key-format") when b64
 // is not such base64; the message never repeats the input.
 func ParseMasterKey(b64 string) (*LocalMaster, error) {
-	key, ok := decodeKey([]byte(strings.TrimSpace(b64)))
+	text := []byte(strings.TrimSpace(b64)) // our copy of the key's text: cleared below
+	defer clear(text)
+	key, ok := decodeKey(text)
 	if !ok {
 		return nil, invalid("master-key", "master-key-format",
 			fmt.Sprintf("the master key must be the standard base64 of %d random bytes (44 characters)", MasterKeySize))

@@ -31,7 +31,7 @@ func TestRotatePurpose(t *testing.T) {
 	if _, _, v, _ := k.NewSubjectKey("4.1a", "subj-2"); v != 1 {
 		t.Errorf("before Add, new subject keys use v%d, want 1", v)
 	}
-	stored = append(stored, row) // the caller commits the row …
+	stored = append(stored, row)            // the caller commits the row …
 	if err := k.Add(ctx, row); err != nil { // … then hands it over
 		t.Fatal(err)
 	}
