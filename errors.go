@@ -16,15 +16,15 @@ type ErrorCode string
 
 // Error codes. They are part of the API contract (the problem "type").
 const (
-	EInvalid      ErrorCode = "invalid"       // the input breaks a rule
-	ENotFound     ErrorCode = "not-found"     // no such object (or not visible)
-	EForbidden    ErrorCode = "forbidden"     // no permission or no lawful basis
-	EUnauthorized ErrorCode = "unauthorized"  // no or bad credentials
-	EConflict     ErrorCode = "conflict"      // the state does not allow it
-	ETooLarge     ErrorCode = "too-large"     // body or batch over its limit
-	ETooMany      ErrorCode = "too-many"      // rate limited
-	EUnavailable  ErrorCode = "unavailable"   // shutting down, overloaded
-	EInternal     ErrorCode = "internal"      // a bug or an outage: logged, generic to the caller
+	EInvalid      ErrorCode = "invalid"      // the input breaks a rule
+	ENotFound     ErrorCode = "not-found"    // no such object (or not visible)
+	EForbidden    ErrorCode = "forbidden"    // no permission or no lawful basis
+	EUnauthorized ErrorCode = "unauthorized" // no or bad credentials
+	EConflict     ErrorCode = "conflict"     // the state does not allow it
+	ETooLarge     ErrorCode = "too-large"    // body or batch over its limit
+	ETooMany      ErrorCode = "too-many"     // rate limited
+	EUnavailable  ErrorCode = "unavailable"  // shutting down, overloaded
+	EInternal     ErrorCode = "internal"     // a bug or an outage: logged, generic to the caller
 )
 
 // Error is the one error type of the domain. Field names the input field

@@ -76,4 +76,3 @@ func rawValues(vals map[string]string, p *derbes.Purpose, only ...string) map[st
 	}
 	return out
 }
-

@@ -124,10 +124,10 @@ func TestBadInputWritesNothingAndIsAudited(t *testing.T) {
 		return m
 	}
 	cases := []struct {
-		name              string
-		in                NewSubject
-		code              derbes.ErrorCode
-		field, rule       string
+		name        string
+		in          NewSubject
+		code        derbes.ErrorCode
+		field, rule string
 	}{
 		{"invalid IIN", NewSubject{Values: with("iin", "980514301234")}, derbes.EInvalid, "values.iin", "iin-checksum"},
 		{"IIN date", NewSubject{Values: with("iin", "981314301233")}, derbes.EInvalid, "values.iin", "iin-date"},
