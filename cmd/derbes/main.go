@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -49,7 +51,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], getenv, stdout, stderr)
+			err := c.run(ctx, args[1:], getenv, stdout, stderr)
+			if errors.Is(err, flag.ErrHelp) {
+				return nil // --help printed the flags: not a failure
+			}
+			return err
 		}
 	}
 	usage(stderr)

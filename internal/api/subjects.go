@@ -76,6 +76,15 @@ func (a *API) UpdateSubject(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, v)
 }
 
+// ValueHistory handles GET /api/v1/subjects/{id}/values/{category}/history?purpose=….
+func (a *API) ValueHistory(w http.ResponseWriter, r *http.Request) error {
+	vs, err := a.svc.ValueHistory(r.Context(), r.PathValue("id"), r.URL.Query().Get("purpose"), r.PathValue("category"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"versions": vs})
+}
+
 type searchBody struct {
 	Purpose  string `json:"purpose"`
 	Category string `json:"category"`

@@ -40,6 +40,7 @@ func Routes(a *api.API) []Route {
 		{"POST", "/api/v1/subjects/search", Token, a.SearchSubjects},
 		{"GET", "/api/v1/subjects/{id}", Token, a.GetSubject},
 		{"PATCH", "/api/v1/subjects/{id}", Token, a.UpdateSubject},
+		{"GET", "/api/v1/subjects/{id}/values/{category}/history", Token, a.ValueHistory},
 		{"GET", "/api/v1/subjects/{id}/consents", Token, a.ListConsents},
 		{"POST", "/api/v1/subjects/{id}/consents", Token, a.GiveConsent},
 		{"POST", "/api/v1/subjects/{id}/consents/{consentId}/withdraw", Token, a.WithdrawConsent},

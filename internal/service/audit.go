@@ -50,6 +50,9 @@ func (s *Service) VerifyAudit(ctx context.Context) (*VerifyReport, error) {
 		return nil, err
 	}
 	findings, n := v.Result()
+	if findings == nil {
+		findings = []derbes.Finding{}
+	}
 	rep := &VerifyReport{OK: len(findings) == 0, Entries: n, Checkpoints: len(cps), Findings: findings}
 	outcome, reason := derbes.OutcomeOK, ""
 	if !rep.OK {

@@ -15,7 +15,7 @@ import (
 
 // env is one service on one real database engine.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	svc *Service
 	db  *store.DB
 	ctx context.Context // acting as the responsible person
@@ -28,7 +28,7 @@ func eachEngine(t *testing.T, f func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, engine string) *env {
+func newEnv(t testing.TB, engine string) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dbtest.URL(t, engine))

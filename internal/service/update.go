@@ -166,9 +166,22 @@ func (s *Service) WithdrawConsent(ctx context.Context, subjectID, consentID stri
 	return s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
 		e := s.entry(ctx, action, subjectID, "", nil, derbes.OutcomeOK, "")
 		e.Basis = "consent:" + consentID
-		ok, err := c.WithdrawConsent(ctx, subjectID, consentID, at)
+		ks, err := c.Consents(ctx, subjectID)
 		if err != nil {
 			return nil, err
+		}
+		i := slices.IndexFunc(ks, func(k derbes.Consent) bool { return k.ID == consentID })
+		if i >= 0 && !s.mayWriteAll(ctx, ks[i].Purposes) {
+			err := derbes.Forbidden("consentId", "permission", "your role may not act under every purpose of this consent")
+			e.Outcome, e.Reason = derbes.OutcomeRefused, err.Rule
+			return []derbes.AuditEntry{e}, err
+		}
+		ok := false
+		if i >= 0 {
+			e.Purpose = joinPurposes(ks[i].Purposes)
+			if ok, err = c.WithdrawConsent(ctx, subjectID, consentID, at); err != nil {
+				return nil, err
+			}
 		}
 		if !ok {
 			err := &derbes.Error{Code: derbes.ENotFound, Field: "consentId", Rule: "consent-not-live", Message: "no live consent with this id for this subject"}
@@ -198,6 +211,17 @@ func (s *Service) Consents(ctx context.Context, subjectID string) ([]derbes.Cons
 		return nil, err
 	}
 	return ks, nil
+}
+
+// mayWriteAll reports whether the principal may write under every purpose.
+func (s *Service) mayWriteAll(ctx context.Context, purposes []string) bool {
+	role := derbes.PrincipalFrom(ctx).Role
+	for _, p := range purposes {
+		if !role.AllowsAny(derbes.ActWrite, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // canAny reports whether the principal may do a under some purpose.
