@@ -104,7 +104,7 @@ func (s *Service) CreateSubject(ctx context.Context, in NewSubject) (*SubjectVie
 		if err := c.InsertSubjectKey(ctx, id, store.WrappedKey{Purpose: p.Code, KeyVersion: kv, Wrapped: wrapped}); err != nil {
 			return nil, err
 		}
-		if err := insertValues(ctx, c, rows, idx); err != nil {
+		if err := insertValues(ctx, c, rows, idx, true); err != nil {
 			return nil, err
 		}
 		e := s.entry(ctx, action, id, p.Code, cats, derbes.OutcomeOK, "")
@@ -196,51 +196,45 @@ func checkSource(src derbes.Source) error {
 
 // seal encrypts checked values as version 1 (or versions[cat]+1) under sk,
 // and computes their blind indexes.
-func (s *Service) seal(sk *vault.SubjectKey, id, purpose string, vals []checked, src derbes.Source, by string, now time.Time, versions map[string]int) ([]store.StoredValue, map[string][]byte) {
+func (s *Service) seal(sk *vault.SubjectKey, id, purpose string, vals []checked, src derbes.Source, by string, now time.Time, versions map[string]int) ([]store.StoredValue, []store.IndexEntry) {
 	rows := make([]store.StoredValue, len(vals))
-	idx := map[string][]byte{}
+	var idx []store.IndexEntry
 	for i, v := range vals {
 		ver := versions[v.cat.Key] + 1
 		rows[i] = store.StoredValue{SubjectID: id, Category: v.cat.Key, Version: ver, Purpose: purpose,
 			Ciphertext: sk.Seal([]byte(v.plain), vault.ValueAD(id, v.cat.Key, purpose, ver)),
 			Source:     src, EnteredBy: by, At: now.UnixMicro()}
 		if v.index != "" {
-			idx[v.cat.Key] = s.kr.BlindIndex(v.cat.Key, v.index)
+			idx = append(idx, store.IndexEntry{Category: v.cat.Key, Hash: s.kr.BlindIndex(v.cat.Key, v.index)})
 		}
 	}
 	return rows, idx
 }
 
-func insertValues(ctx context.Context, c store.Conn, rows []store.StoredValue, idx map[string][]byte) error {
-	for _, r := range rows {
-		if err := c.InsertValue(ctx, r); err != nil {
-			return err
-		}
-		if h, ok := idx[r.Category]; ok {
-			if err := c.SetIndex(ctx, r.SubjectID, r.Category, h); err != nil {
-				return err
-			}
-		}
+func insertValues(ctx context.Context, c store.Conn, rows []store.StoredValue, idx []store.IndexEntry, fresh bool) error {
+	if err := c.InsertValues(ctx, rows); err != nil {
+		return err
 	}
-	return nil
+	return c.SetIndexes(ctx, rows[0].SubjectID, idx, fresh)
 }
 
 // checkDuplicates refuses an IIN or document number that another subject has.
-func checkDuplicates(ctx context.Context, c store.Conn, id string, vals []checked, idx map[string][]byte) error {
-	for _, v := range vals {
-		if !unique(v.cat) {
-			continue
-		}
-		ids, err := c.FindByIndex(ctx, v.cat.Key, idx[v.cat.Key], 2)
-		if err != nil {
-			return err
-		}
-		if slices.ContainsFunc(ids, func(other string) bool { return other != id }) {
-			return &derbes.Error{Code: derbes.EConflict, Field: "values." + v.cat.Key, Rule: "duplicate-subject",
-				Message: "another subject already has this identifier"}
+func checkDuplicates(ctx context.Context, c store.Conn, id string, vals []checked, idx []store.IndexEntry) error {
+	var uniq []store.IndexEntry
+	for _, e := range idx {
+		for _, v := range vals {
+			if v.cat.Key == e.Category && unique(v.cat) {
+				uniq = append(uniq, e)
+			}
 		}
 	}
-	return nil
+	cats, err := c.IndexOwners(ctx, id, uniq)
+	if err != nil || len(cats) == 0 {
+		return err
+	}
+	slices.Sort(cats)
+	return &derbes.Error{Code: derbes.EConflict, Field: "values." + cats[0], Rule: "duplicate-subject",
+		Message: "another subject already has this identifier"}
 }
 
 // view builds the response for freshly written values.

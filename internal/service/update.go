@@ -64,7 +64,7 @@ func (s *Service) UpdateSubject(ctx context.Context, id string, in SubjectUpdate
 		if err := checkDuplicates(ctx, c, id, vals, idx); err != nil {
 			return refused(err)
 		}
-		if err := insertValues(ctx, c, rows, idx); err != nil {
+		if err := insertValues(ctx, c, rows, idx, false); err != nil {
 			return nil, err
 		}
 		view = s.view(subj, p, basis, vals, rows)

@@ -121,24 +121,6 @@ func (c Conn) CurrentValues(ctx context.Context, subjectID string, cats []string
 	return out, rows.Err()
 }
 
-// InsertValue stores v as the new current version of its category: the
-// previous current version stays, as history (R-VAULT-4).
-func (c Conn) InsertValue(ctx context.Context, v StoredValue) error {
-	if v.Version > 1 {
-		if _, err := c.q.ExecContext(ctx, `UPDATE pd_values SET current = FALSE WHERE subject_id = $1 AND category = $2 AND current`,
-			v.SubjectID, v.Category); err != nil {
-			return fmt.Errorf("store: retire value version: %w", err)
-		}
-	}
-	_, err := c.q.ExecContext(ctx, `INSERT INTO pd_values (subject_id, category, version, purpose, ciphertext, source_kind, source_ref, entered_by, created_at, current)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, TRUE)`,
-		v.SubjectID, v.Category, v.Version, v.Purpose, v.Ciphertext, string(v.Source.Kind), v.Source.Ref, v.EnteredBy, v.At)
-	if err != nil {
-		return fmt.Errorf("store: insert value: %w", err)
-	}
-	return nil
-}
-
 // ValueVersions returns the newest version number per category of a subject.
 func (c Conn) ValueVersions(ctx context.Context, subjectID string) (map[string]int, error) {
 	rows, err := c.q.QueryContext(ctx, `SELECT category, MAX(version) FROM pd_values WHERE subject_id = $1 GROUP BY category`, subjectID)
@@ -156,17 +138,6 @@ func (c Conn) ValueVersions(ctx context.Context, subjectID string) (map[string]i
 		out[cat] = v
 	}
 	return out, rows.Err()
-}
-
-// SetIndex replaces a subject's blind-index entry for a category.
-func (c Conn) SetIndex(ctx context.Context, subjectID, category string, hash []byte) error {
-	if _, err := c.q.ExecContext(ctx, `DELETE FROM blind_index WHERE subject_id = $1 AND category = $2`, subjectID, category); err != nil {
-		return fmt.Errorf("store: clear blind index: %w", err)
-	}
-	if _, err := c.q.ExecContext(ctx, `INSERT INTO blind_index (category, hash, subject_id) VALUES ($1, $2, $3)`, category, hash, subjectID); err != nil {
-		return fmt.Errorf("store: insert blind index: %w", err)
-	}
-	return nil
 }
 
 // FindByIndex returns the ids of subjects whose blind index for category
