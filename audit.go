@@ -100,6 +100,7 @@ type Finding struct {
 // checkpoints against the recomputed chain. It resynchronises after each
 // finding, so one tampered entry yields one finding, not a cascade.
 type ChainVerifier struct {
+	every       int64
 	keys        map[int]ed25519.PublicKey
 	checkpoints map[int64]Checkpoint
 	lastCP      int64
@@ -113,9 +114,12 @@ type ChainVerifier struct {
 const maxFindings = 1000
 
 // NewChainVerifier returns a verifier for a chain starting at seq 1, with the
-// checkpoint-signing public keys by version.
-func NewChainVerifier(keys map[int]ed25519.PublicKey, cps []Checkpoint) *ChainVerifier {
-	v := &ChainVerifier{keys: keys, checkpoints: map[int64]Checkpoint{}, next: 1, prev: GenesisHash}
+// checkpoint-signing public keys by version. The writer signs a checkpoint
+// at every entry whose seq is a multiple of every; the verifier requires
+// each of them, so that deleting checkpoints and rewriting the chain behind
+// them is found too. every <= 0 requires none.
+func NewChainVerifier(keys map[int]ed25519.PublicKey, cps []Checkpoint, every int64) *ChainVerifier {
+	v := &ChainVerifier{every: every, keys: keys, checkpoints: map[int64]Checkpoint{}, next: 1, prev: GenesisHash}
 	for _, c := range cps {
 		pub, ok := keys[c.KeyVersion]
 		if !ok || !ed25519.Verify(pub, c.Message(), c.Sig) {
@@ -147,8 +151,12 @@ func (v *ChainVerifier) Add(e *AuditEntry) {
 	case !bytes.Equal(ChainHash(e.PrevHash, e), e.Hash):
 		v.add(Finding{e.Seq, "edited", "entry content does not match its hash"})
 	}
-	if c, ok := v.checkpoints[e.Seq]; ok && !bytes.Equal(c.Hash, e.Hash) {
+	c, ok := v.checkpoints[e.Seq]
+	switch {
+	case ok && !bytes.Equal(c.Hash, e.Hash):
 		v.add(Finding{e.Seq, "checkpoint", "chain differs from the signed checkpoint"})
+	case !ok && v.every > 0 && e.Seq%v.every == 0:
+		v.add(Finding{e.Seq, "checkpoint", "the signed checkpoint due at this entry is missing"})
 	}
 	v.prev = e.Hash
 	v.next = e.Seq + 1

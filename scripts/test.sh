@@ -7,8 +7,9 @@
 #   ./scripts/test.sh ./internal/store/    # vet and test only those packages
 #   ./scripts/test.sh -run TestX -v        # any other go test flags
 #
-# Missing PostgreSQL or Chromium is installed with apt when running as root;
-# otherwise the script says what to install (and fails when CI=true).
+# Missing PostgreSQL, Chromium or poppler-utils (pdftotext and pdfinfo, which
+# the PDF tests read documents back with) is installed with apt when running
+# as root; otherwise the script says what to install (and fails when CI=true).
 # The cluster listens on a unix socket only, in a temp dir, and is stopped and
 # removed on exit, whatever the outcome. Tests find it in DERBES_TEST_PG
 # (see internal/dbtest).
@@ -44,6 +45,11 @@ find_chromium() {
 	[[ -x /usr/bin/chromium ]] && printf '%s\n' /usr/bin/chromium
 }
 
+# find_pdftotext prints the pdftotext of poppler-utils (internal/pdf/pdftest).
+find_pdftotext() {
+	command -v pdftotext 2>/dev/null
+}
+
 # apt_install installs Debian packages quietly; the log is shown on failure.
 apt_install() {
 	local aptlog
@@ -61,6 +67,7 @@ ensure_deps() {
 	local missing=()
 	find_initdb >/dev/null || missing+=(postgresql)
 	find_chromium >/dev/null || missing+=(chromium)
+	find_pdftotext >/dev/null || missing+=(poppler-utils)
 	((${#missing[@]})) || return 0
 	if ! is_root; then
 		log "missing: ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}"
@@ -254,5 +261,5 @@ fi
 log "engines: SQLite via $sqlite_version; $pg_summary; $chromium_summary"
 
 rc=0
-run go test -count=1 -timeout 25m "${default_pkgs[@]}" "$@" || rc=$?
+run go test -count=1 -timeout 10m "${default_pkgs[@]}" "$@" || rc=$?
 exit "$rc"

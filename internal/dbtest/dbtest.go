@@ -8,14 +8,18 @@
 // a message saying so. Chromium likewise fails the test when the binary is
 // absent. A missing engine is a failure locally and in CI alike.
 //
-// A typical conformance test:
+// A test that must hold on both engines:
 //
 //	for _, engine := range dbtest.Engines() {
 //		t.Run(engine, func(t *testing.T) {
-//			st, err := store.Open(engine, dbtest.URL(t, engine))
-//			...
+//			dsn := dbtest.URL(t, engine) // a file path, or a postgres:// URL
+//			...open the store on engine and dsn, and test it...
 //		})
 //	}
+//
+// The PostgreSQL URLs have the form
+// postgres://postgres@/t_<hex>?host=<socket dir>&port=<port>&sslmode=disable,
+// which pgx (pgx.Connect, and database/sql through pgx's stdlib) accepts.
 package dbtest
 
 import (

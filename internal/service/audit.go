@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -31,21 +30,14 @@ func (s *Service) VerifyAudit(ctx context.Context) (*VerifyReport, error) {
 		return nil, s.Refuse(ctx, action, "", "", nil, derbes.Forbidden("", "permission", "your role may not verify the audit trail"))
 	}
 	r := s.db.Read()
-	keys, err := r.Keys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pubs := map[int]ed25519.PublicKey{}
-	for _, k := range keys {
-		if k.Kind == vault.KindAuditSigning && len(k.Public) == ed25519.PublicKeySize {
-			pubs[k.Version] = ed25519.PublicKey(k.Public)
-		}
-	}
+	// The keyring's public keys, not the keys table's: the keyring checked
+	// each against its private half, which only the master key unwraps.
+	pubs := s.kr.AuditPublicKeys()
 	cps, err := r.Checkpoints(ctx)
 	if err != nil {
 		return nil, err
 	}
-	v := derbes.NewChainVerifier(pubs, cps)
+	v := derbes.NewChainVerifier(pubs, cps, s.db.CheckpointEvery)
 	if err := r.EachAudit(ctx, func(e *derbes.AuditEntry) error { v.Add(e); return nil }); err != nil {
 		return nil, err
 	}

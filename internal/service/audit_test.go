@@ -116,3 +116,46 @@ func TestAuditEntriesHoldNoValues(t *testing.T) {
 		}
 	})
 }
+
+// covers R-AUDIT-2: a forger with write access to the database but not the
+// master key edits an entry, recomputes every hash after it, deletes the
+// signed checkpoints and plants their own public key. Verify still finds it.
+func TestAuditVerifyFindsRewrittenChain(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		seedTrail(t, e)
+		ctx := context.Background()
+		var entries []derbes.AuditEntry
+		if err := e.db.Read().EachAudit(ctx, func(a *derbes.AuditEntry) error { entries = append(entries, *a); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		prev := derbes.GenesisHash
+		for i := range entries {
+			a := &entries[i]
+			if a.Seq == 5 {
+				a.Purpose = "p4.2d"
+			}
+			a.PrevHash, a.Hash = prev, derbes.ChainHash(prev, a)
+			prev = a.Hash
+			if _, err := e.db.Raw().Exec(`UPDATE audit_log SET purpose = $1, prev_hash = $2, hash = $3 WHERE seq = $4`,
+				a.Purpose, a.PrevHash, a.Hash, a.Seq); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, q := range []string{`DELETE FROM audit_checkpoints`, `UPDATE keys SET public = $1 WHERE kind = 'audit-signing'`} {
+			var args []any
+			if strings.Contains(q, "$1") {
+				args = append(args, make([]byte, 32))
+			}
+			if _, err := e.db.Raw().Exec(q, args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := e.svc.VerifyAudit(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OK || rep.Findings[0].Kind != "checkpoint" || rep.Findings[0].Seq != 4 {
+			t.Fatalf("rewritten chain not found: %+v", rep)
+		}
+	})
+}

@@ -35,11 +35,18 @@ var ErrClosed = &derbes.Error{Code: derbes.EUnavailable, Rule: "shutting-down", 
 // error, or a storage error.
 func (db *DB) Write(ctx context.Context, fn WriteFunc) error {
 	j := &job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	// The read lock orders this enqueue before Close: a job queued while
+	// open is drained by the committer; none is queued after.
+	db.closing.RLock()
+	if db.closed {
+		db.closing.RUnlock()
+		return ErrClosed
+	}
 	select {
 	case db.jobs <- j:
-	case <-db.stop:
-		return ErrClosed
+		db.closing.RUnlock()
 	case <-ctx.Done():
+		db.closing.RUnlock()
 		return ctx.Err()
 	}
 	// Once queued, the job is waited for even if ctx ends: the caller must
@@ -122,6 +129,7 @@ func (db *DB) runBatch(batch []*job) error {
 	startSeq := head.seq
 	now := db.now().UTC().Truncate(time.Microsecond)
 	var pending []derbes.AuditEntry
+	var due []chainHead // checkpoints owed: every CheckpointEvery-th entry
 	for _, j := range batch {
 		entries, err := db.runJob(ctx, c, j)
 		if err != nil {
@@ -129,6 +137,9 @@ func (db *DB) runBatch(batch []*job) error {
 		}
 		for i := range entries {
 			head.link(&entries[i], now)
+			if db.CheckpointEvery > 0 && head.seq%db.CheckpointEvery == 0 {
+				due = append(due, head)
+			}
 		}
 		pending = append(pending, entries...)
 	}
@@ -139,7 +150,9 @@ func (db *DB) runBatch(batch []*job) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, head.seq, head.hash); err != nil {
 			return fmt.Errorf("store: update audit head: %w", err)
 		}
-		if err := db.maybeCheckpoint(ctx, c, startSeq, head, now); err != nil {
+	}
+	for _, h := range due {
+		if err := writeCheckpoint(ctx, c, db.signer, h, now); err != nil {
 			return err
 		}
 	}
@@ -220,16 +233,10 @@ func insertAudit(ctx context.Context, c Conn, entries []derbes.AuditEntry) error
 	return nil
 }
 
-// maybeCheckpoint signs the chain head when the batch crossed a multiple of
-// CheckpointEvery.
-func (db *DB) maybeCheckpoint(ctx context.Context, c Conn, startSeq int64, head chainHead, now time.Time) error {
-	if db.signer == nil || db.CheckpointEvery <= 0 || startSeq/db.CheckpointEvery == head.seq/db.CheckpointEvery {
-		return nil
-	}
-	return writeCheckpoint(ctx, c, db.signer, head, now)
-}
-
 func writeCheckpoint(ctx context.Context, c Conn, s Signer, head chainHead, now time.Time) error {
+	if s == nil {
+		return fmt.Errorf("store: a checkpoint is due but no signer was given to Start")
+	}
 	cp := derbes.Checkpoint{Seq: head.seq, Hash: head.hash, At: now}
 	cp.Sig, cp.KeyVersion = s.SignCheckpoint(cp.Message())
 	_, err := c.q.ExecContext(ctx, `INSERT INTO audit_checkpoints (seq, hash, at, key_version, sig) VALUES ($1, $2, $3, $4, $5)`,

@@ -48,6 +48,8 @@ type DB struct {
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
+	closing   sync.RWMutex // Write holds it shared while enqueuing
+	closed    bool
 	now       func() time.Time
 
 	// CheckpointEvery is how many audit entries pass between signed checkpoints.
@@ -128,6 +130,9 @@ func (db *DB) Start(signer Signer) {
 // Close stops the committer after the queued work and closes the database.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
+		db.closing.Lock()
+		db.closed = true
+		db.closing.Unlock()
 		if db.stop != nil {
 			close(db.stop)
 			<-db.done

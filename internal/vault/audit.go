@@ -39,3 +39,24 @@ func VerifyCheckpoint(pub ed25519.PublicKey, msg, sig []byte) bool {
 	}
 	return ed25519.Verify(pub, msg, sig)
 }
+
+// AuditPublicKeys returns the public key of every audit-signing key version
+// the keyring holds. These were checked against their private halves, which
+// only the master key unwraps, when the keyring was opened; a verifier
+// should trust them rather than public keys read back from the database,
+// which anyone who can write there could replace.
+// It has no errors; it panics after Close.
+func (k *Keyring) AuditPublicKeys() map[int]ed25519.PublicKey {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	out := map[int]ed25519.PublicKey{}
+	for id, e := range k.keys {
+		if id.kind == KindAuditSigning {
+			out[id.version] = slices.Clone(e.pub)
+		}
+	}
+	if len(out) == 0 {
+		panic("vault: keyring has no audit-signing key (closed?)")
+	}
+	return out
+}
