@@ -14,6 +14,10 @@ type Subject struct {
 	Citizenship string // a catalogue citizenship status
 	CreatedAt   time.Time
 	CreatedBy   string
+	// Legacy marks data obtained before a basis was recorded (P-1.2,
+	// R-BASIS-5): it is stored, and used for nothing else, until a consent
+	// or a legal case gives it a basis.
+	Legacy bool
 }
 
 // SourceKind says where a value came from (R-VAULT-4, P-6.2.1b).
@@ -59,30 +63,6 @@ func (v Value) LogValue() slog.Value {
 		slog.String("purpose", v.Purpose), slog.Int("version", v.Version))
 }
 
-// Consent is the minimal consent record the purpose checks read (R-BASIS-1):
-// a subject's consent to a set of purposes, from GivenAt until it expires or
-// is withdrawn.
-type Consent struct {
-	ID          string
-	SubjectID   string
-	Purposes    []string
-	GivenAt     time.Time
-	ExpiresAt   *time.Time
-	WithdrawnAt *time.Time
-	RecordedBy  string
-}
-
-// Live reports whether the consent is in force at now.
-func (c *Consent) Live(now time.Time) bool {
-	if now.Before(c.GivenAt) {
-		return false
-	}
-	if c.ExpiresAt != nil && !now.Before(*c.ExpiresAt) {
-		return false
-	}
-	return c.WithdrawnAt == nil || now.Before(*c.WithdrawnAt)
-}
-
 // Basis is the resolved lawful basis of one operation: a consent record or
 // the Art. 9 case a purpose names. It is written to the audit trail.
 type Basis struct {
@@ -91,28 +71,14 @@ type Basis struct {
 	Art9      string // for art9
 }
 
-// String renders the basis for the audit trail: "consent:<id>" or "art9-<n>".
+// String renders the basis for the audit trail: "consent:<id>", "art9-<n>",
+// or "none:legacy" for data stored without one (R-BASIS-5).
 func (b Basis) String() string {
-	if b.Kind == BasisArt9 {
+	switch b.Kind {
+	case BasisArt9:
 		return "art9-" + b.Art9
+	case BasisConsent:
+		return "consent:" + b.ConsentID
 	}
-	return "consent:" + b.ConsentID
-}
-
-// ResolveBasis finds the live basis for processing under purpose p for a
-// subject with the given consents (R-BASIS-1). An Art. 9 purpose rests on
-// its case; a consent purpose needs a live consent naming it.
-// Errors: EForbidden with rule "no-basis".
-func ResolveBasis(p *Purpose, consents []Consent, now time.Time) (Basis, error) {
-	if p.Basis.Kind == BasisArt9 {
-		return Basis{Kind: BasisArt9, Art9: p.Basis.Art9}, nil
-	}
-	for i := range consents {
-		c := &consents[i]
-		if c.Live(now) && slices.Contains(c.Purposes, p.Code) {
-			return Basis{Kind: BasisConsent, ConsentID: c.ID}, nil
-		}
-	}
-	return Basis{}, Forbidden("purpose", "no-basis",
-		"purpose "+p.Code+" has no live consent or legal case for this subject")
+	return "none:" + b.ConsentID
 }

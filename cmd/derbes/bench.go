@@ -100,7 +100,7 @@ func benchServer(ctx context.Context, dsn string, stderr io.Writer) (url, token,
 	if err != nil {
 		return "", "", "", nil, err
 	}
-	cfg := app.Config{DataDir: dir, DB: dsn, Addr: "127.0.0.1:0", Location: "KZ", OperatorName: "derbes bench"}
+	cfg := app.Config{DataDir: dir, DB: dsn, Addr: "127.0.0.1:0", Location: "KZ", OperatorName: "derbes bench", OperatorBIN: app.ExampleBIN}
 	// The generated master key's warning is noise: the key lives and dies
 	// with the temporary directory.
 	a, err := app.Start(ctx, cfg, slog.New(slog.DiscardHandler), io.Discard)

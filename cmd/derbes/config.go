@@ -27,6 +27,13 @@ func options() []option {
 			return err
 		}
 	}
+	integer := func(f func(c *app.Config) *int) func(*app.Config, string) error {
+		return func(c *app.Config, v string) error {
+			n, err := strconv.Atoi(v)
+			*f(c) = n
+			return err
+		}
+	}
 	return []option{
 		{"data", "DERBES_DATA", "derbes-data", "data directory (SQLite database, development key)", str(func(c *app.Config) *string { return &c.DataDir })},
 		{"db", "DERBES_DB", "", "database: a SQLite file path or a postgres:// URL (default DATA/derbes.db)", str(func(c *app.Config) *string { return &c.DB })},
@@ -37,6 +44,16 @@ func options() []option {
 		{"location", "DERBES_LOCATION", "KZ", "ISO country where the data is stored (Law 94-V Art. 12 p.2)", str(func(c *app.Config) *string { return &c.Location })},
 		{"allow-foreign-location", "DERBES_ALLOW_FOREIGN_LOCATION", "false", "start even though --location is outside Kazakhstan (testing only)", boolean(func(c *app.Config) *bool { return &c.AllowForeignLocation })},
 		{"log-level", "DERBES_LOG_LEVEL", "info", "debug, info, warn or error", str(func(c *app.Config) *string { return &c.LogLevel })},
+		{"calendar-dir", "DERBES_CALENDAR_DIR", "", "directory of per-year working-day calendar files (NNNN.json) overriding the built-in ones", str(func(c *app.Config) *string { return &c.CalendarDir })},
+		{"smtp-host", "DERBES_SMTP_HOST", "", "SMTP server for one-time codes and notices (none: e-mail off)", str(func(c *app.Config) *string { return &c.SMTP.Host })},
+		{"smtp-port", "DERBES_SMTP_PORT", "587", "SMTP port", integer(func(c *app.Config) *int { return &c.SMTP.Port })},
+		{"smtp-tls", "DERBES_SMTP_TLS", "starttls", "starttls, tls (implicit, port 465) or none (loopback only)", str(func(c *app.Config) *string { return &c.SMTP.TLS })},
+		{"smtp-user", "DERBES_SMTP_USER", "", "SMTP user name (the password comes from DERBES_SMTP_PASSWORD only)", str(func(c *app.Config) *string { return &c.SMTP.Username })},
+		{"smtp-from", "DERBES_SMTP_FROM", "", "sender address of derbes's mail", str(func(c *app.Config) *string { return &c.SMTP.From })},
+		{"sms-url", "DERBES_SMS_URL", "", "SMS gateway URL template with {to} and {text} (none: SMS off)", str(func(c *app.Config) *string { return &c.SMS.URL })},
+		{"sms-method", "DERBES_SMS_METHOD", "POST", "GET or POST", str(func(c *app.Config) *string { return &c.SMS.Method })},
+		{"sms-body", "DERBES_SMS_BODY", "", "POST body template with {to} and {text}", str(func(c *app.Config) *string { return &c.SMS.Body })},
+		{"sms-content-type", "DERBES_SMS_CONTENT_TYPE", "application/json", "content type of the POST body", str(func(c *app.Config) *string { return &c.SMS.ContentType })},
 	}
 }
 
@@ -52,7 +69,10 @@ func configFlags(fs *flag.FlagSet, getenv func(string) string) func() (app.Confi
 		vals[o.flag] = fs.String(o.flag, def, fmt.Sprintf("%s [%s]", o.help, o.env))
 	}
 	return func() (app.Config, error) {
+		// Secrets come from the environment only: a flag would show in ps.
 		cfg := app.Config{MasterKey: getenv("DERBES_MASTER_KEY")}
+		cfg.SMTP.Password = getenv("DERBES_SMTP_PASSWORD")
+		cfg.SMS.Token = getenv("DERBES_SMS_TOKEN")
 		for _, o := range options() {
 			if err := o.set(&cfg, *vals[o.flag]); err != nil {
 				return cfg, fmt.Errorf("--%s: %w", o.flag, err)

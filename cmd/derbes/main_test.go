@@ -48,11 +48,11 @@ func TestAuditVerifyCommand(t *testing.T) {
 	for _, engine := range dbtest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			dir := t.TempDir()
-			env := map[string]string{"DERBES_DATA": dir}
+			env := map[string]string{"DERBES_DATA": dir, "DERBES_OPERATOR_NAME": "Test operator", "DERBES_OPERATOR_BIN": app.ExampleBIN}
 			if engine == dbtest.Postgres {
 				env["DERBES_DB"] = dbtest.PostgresURL(t)
 			}
-			cfg := app.Config{DataDir: dir, DB: env["DERBES_DB"], Location: "KZ"}
+			cfg := app.Config{DataDir: dir, DB: env["DERBES_DB"], Location: "KZ", OperatorName: "Test operator", OperatorBIN: app.ExampleBIN}
 			svc, err := app.OpenService(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
 			if err != nil {
 				t.Fatal(err)

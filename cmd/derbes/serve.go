@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/app"
-	"github.com/derbes-kz/derbes/internal/ident"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -35,7 +33,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	if *demoMode && cfg.OperatorBIN == "" {
-		cfg.OperatorBIN = ident.GenerateBIN(rand.New(rand.NewPCG(app.DemoSeed, 1)))
+		cfg.OperatorBIN = app.ExampleBIN
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 	a, err := app.Start(ctx, cfg, log, stderr)

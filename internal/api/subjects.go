@@ -12,15 +12,30 @@ import (
 )
 
 type consentBody struct {
-	Purposes  []string   `json:"purposes"`
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	Purposes       []string           `json:"purposes"`
+	Categories     []string           `json:"categories,omitempty"`
+	ExpiresAt      *time.Time         `json:"expiresAt,omitempty"`
+	ThirdParty     bool               `json:"thirdParty,omitempty"`
+	Recipients     []derbes.Recipient `json:"recipients,omitempty"`
+	CrossBorder    bool               `json:"crossBorder,omitempty"`
+	Countries      []string           `json:"countries,omitempty"`
+	Publication    bool               `json:"publication,omitempty"`
+	Other          string             `json:"other,omitempty"`
+	Language       string             `json:"language,omitempty"`
+	Form           derbes.ConsentForm `json:"form,omitempty"`
+	Evidence       derbes.Evidence    `json:"evidence,omitempty"`
+	Representative string             `json:"representative,omitempty"`
+	Relationship   string             `json:"relationship,omitempty"`
 }
 
 func (c *consentBody) toService() *service.NewConsent {
 	if c == nil {
 		return nil
 	}
-	return &service.NewConsent{Purposes: c.Purposes, ExpiresAt: c.ExpiresAt}
+	return &service.NewConsent{Purposes: c.Purposes, Categories: c.Categories, ExpiresAt: c.ExpiresAt,
+		ThirdParty: c.ThirdParty, Recipients: c.Recipients, CrossBorder: c.CrossBorder, Countries: c.Countries,
+		Publication: c.Publication, Other: c.Other, Language: c.Language, Form: c.Form, Evidence: c.Evidence,
+		Representative: c.Representative, Relationship: c.Relationship}
 }
 
 type createSubjectBody struct {
@@ -109,31 +124,50 @@ func (a *API) SearchSubjects(w http.ResponseWriter, r *http.Request) error {
 }
 
 type consentView struct {
-	ID          string     `json:"id"`
-	Purposes    []string   `json:"purposes"`
-	GivenAt     time.Time  `json:"givenAt"`
-	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
-	WithdrawnAt *time.Time `json:"withdrawnAt,omitempty"`
-	RecordedBy  string     `json:"recordedBy"`
-	Live        bool       `json:"live"`
+	ID                      string              `json:"id"`
+	Terms                   derbes.ConsentTerms `json:"terms"`
+	GivenAt                 time.Time           `json:"givenAt"`
+	RecordedBy              string              `json:"recordedBy"`
+	WithdrawnAt             *time.Time          `json:"withdrawnAt,omitempty"`
+	RefusedWithdrawalReason string              `json:"refusedWithdrawalReason,omitempty"`
+	Live                    bool                `json:"live"`
 }
 
-func toConsentView(k derbes.Consent) consentView {
-	return consentView{ID: k.ID, Purposes: k.Purposes, GivenAt: k.GivenAt, ExpiresAt: k.ExpiresAt,
-		WithdrawnAt: k.WithdrawnAt, RecordedBy: k.RecordedBy, Live: k.Live(time.Now())}
+func toConsentView(k derbes.Consent, now time.Time) consentView {
+	return consentView{ID: k.ID, Terms: k.ConsentTerms, GivenAt: k.GivenAt, RecordedBy: k.RecordedBy,
+		WithdrawnAt: k.WithdrawnAt, RefusedWithdrawalReason: k.RefusedWithdrawalReason, Live: k.Live(now)}
 }
 
-// ListConsents handles GET /api/v1/subjects/{id}/consents.
+type consentEventView struct {
+	Seq        int64                `json:"seq"`
+	ID         string               `json:"id"`
+	Kind       string               `json:"kind"`
+	ConsentID  string               `json:"consentId"`
+	Terms      *derbes.ConsentTerms `json:"terms,omitempty"`
+	Reason     string               `json:"reason,omitempty"`
+	At         time.Time            `json:"at"`
+	RecordedBy string               `json:"recordedBy"`
+	Hash       string               `json:"hash"`
+}
+
+// ListConsents handles GET /api/v1/subjects/{id}/consents: the consents as
+// they stand and the hash-chained history they come from.
 func (a *API) ListConsents(w http.ResponseWriter, r *http.Request) error {
-	ks, err := a.svc.Consents(r.Context(), r.PathValue("id"))
+	events, ks, err := a.svc.ConsentHistory(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	now := a.svc.Now()
 	out := make([]consentView, len(ks))
 	for i, k := range ks {
-		out[i] = toConsentView(k)
+		out[i] = toConsentView(k, now)
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"consents": out})
+	hist := make([]consentEventView, len(events))
+	for i, e := range events {
+		hist[i] = consentEventView{Seq: e.Seq, ID: e.ID, Kind: e.Kind, ConsentID: e.ConsentID, Terms: e.Terms,
+			Reason: e.Reason, At: e.At, RecordedBy: e.RecordedBy, Hash: hexOf(e.Hash)}
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"consents": out, "history": hist})
 }
 
 // GiveConsent handles POST /api/v1/subjects/{id}/consents.
@@ -147,12 +181,62 @@ func (a *API) GiveConsent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, toConsentView(*k))
+	return writeJSON(w, http.StatusCreated, toConsentView(*k, a.svc.Now()))
+}
+
+type refuseBody struct {
+	Purposes []string `json:"purposes"`
+	Language string   `json:"language,omitempty"`
+}
+
+// RefuseConsent handles POST /api/v1/subjects/{id}/consents/refusals.
+func (a *API) RefuseConsent(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	var b refuseBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "consent.refuse", id, "", nil, err)
+	}
+	if err := a.svc.RefuseConsent(r.Context(), id, b.Purposes, b.Language); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type reasonBody struct {
+	Reason string `json:"reason"`
+}
+
+// decodeOptional decodes a body that may be absent.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decode(w, r, v)
 }
 
 // WithdrawConsent handles POST /api/v1/subjects/{id}/consents/{consentId}/withdraw.
 func (a *API) WithdrawConsent(w http.ResponseWriter, r *http.Request) error {
-	if err := a.svc.WithdrawConsent(r.Context(), r.PathValue("id"), r.PathValue("consentId")); err != nil {
+	id := r.PathValue("id")
+	var b reasonBody
+	if err := decodeOptional(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "consent.withdraw", id, "", nil, err)
+	}
+	wd, err := a.svc.WithdrawConsent(r.Context(), id, r.PathValue("consentId"), b.Reason)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, wd)
+}
+
+// RefuseWithdrawal handles POST /api/v1/subjects/{id}/consents/{consentId}/withdrawal-refusal.
+func (a *API) RefuseWithdrawal(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	var b reasonBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "consent.withdrawal-refuse", id, "", nil, err)
+	}
+	if err := a.svc.RefuseWithdrawal(r.Context(), id, r.PathValue("consentId"), b.Reason); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

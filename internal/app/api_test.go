@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/derbes-kz/derbes/internal/dbtest"
 	"github.com/derbes-kz/derbes/internal/store"
@@ -100,7 +101,7 @@ func TestAPIBadInputIsRefusedAndAudited(t *testing.T) {
 					if strings.Contains(p.Detail, "980514301234") || strings.Contains(p.Detail, "Серікқызы") {
 						t.Errorf("the problem echoes a personal value: %q", p.Detail)
 					}
-					for _, table := range []string{"subjects", "pd_values", "consents", "blind_index"} {
+					for _, table := range []string{"subjects", "pd_values", "consent_events", "blind_index"} {
 						if n := a.countRows(t, table); n != 0 {
 							t.Errorf("%s has %d rows after a refusal", table, n)
 						}
@@ -174,9 +175,10 @@ func TestAPICreateSearchReadUpdate(t *testing.T) {
 			if len(hist.Versions) != 2 || hist.Versions[1].Value != "+77017654321" {
 				t.Fatalf("history: %+v", hist)
 			}
-			resp, _ = a.do(t, "POST", "/api/v1/subjects/"+created.ID+"/consents/"+consent.ID+"/withdraw", nil, nil)
-			if resp.StatusCode != 204 {
-				t.Fatalf("withdraw: %d", resp.StatusCode)
+			var wd struct{ RefusalDeadline time.Time }
+			resp, _ = a.do(t, "POST", "/api/v1/subjects/"+created.ID+"/consents/"+consent.ID+"/withdraw", nil, &wd)
+			if resp.StatusCode != 200 || wd.RefusalDeadline.IsZero() {
+				t.Fatalf("withdraw: %d %+v", resp.StatusCode, wd)
 			}
 			resp, _ = a.do(t, "GET", "/api/v1/subjects/"+created.ID+"?purpose=p4.2a", nil, nil)
 			if resp.StatusCode != 403 {

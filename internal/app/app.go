@@ -17,9 +17,13 @@ import (
 	"time"
 
 	"github.com/derbes-kz/derbes/internal/api"
+	"github.com/derbes-kz/derbes/internal/calendar"
 	"github.com/derbes-kz/derbes/internal/catalogue"
+	"github.com/derbes-kz/derbes/internal/ident"
+	"github.com/derbes-kz/derbes/internal/mail"
 	"github.com/derbes-kz/derbes/internal/server"
 	"github.com/derbes-kz/derbes/internal/service"
+	"github.com/derbes-kz/derbes/internal/sms"
 	"github.com/derbes-kz/derbes/internal/store"
 	"github.com/derbes-kz/derbes/internal/vault"
 )
@@ -38,7 +42,15 @@ type Config struct {
 	AllowForeignLocation bool
 	Demo                 bool
 	LogLevel             string
+	CalendarDir          string // an operator's per-year calendar files, overriding the embedded ones
+	SMTP                 mail.Config
+	SMS                  sms.Config
 }
+
+// ExampleBIN is a synthetic but valid BIN for demos, benches and tests.
+// Consents carry the operator's BIN (Law 94-V Art. 8 p.4 item 1), so a
+// real installation must configure its own.
+const ExampleBIN = "180340021791"
 
 // DSN returns the database to open.
 func (c Config) DSN() string {
@@ -92,6 +104,11 @@ func OpenService(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Wr
 	if err := cfg.checkLocation(log); err != nil {
 		return nil, err
 	}
+	if cfg.OperatorBIN == "" {
+		log.Warn("no operator BIN configured (--operator-bin): consents cannot be recorded, as Law 94-V Art. 8 p.4 requires it in each")
+	} else if err := ident.BIN(cfg.OperatorBIN); err != nil {
+		return nil, fmt.Errorf("config: --operator-bin: %w", err)
+	}
 	if cfg.DB == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("config: data directory: %w", err)
@@ -109,13 +126,45 @@ func OpenService(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Wr
 	if err != nil {
 		return nil, err
 	}
-	op := service.Operator{Name: cfg.OperatorName, BIN: cfg.OperatorBIN, Location: strings.ToUpper(cfg.Location)}
-	svc, err := service.New(ctx, db, master, cat, service.Options{Operator: op, Logger: log})
+	opt, err := cfg.senders()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if cfg.CalendarDir != "" {
+		if opt.Calendar, err = calendar.LoadDir(cfg.CalendarDir); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	opt.Operator = service.Operator{Name: cfg.OperatorName, BIN: cfg.OperatorBIN, Location: strings.ToUpper(cfg.Location)}
+	opt.Logger = log
+	svc, err := service.New(ctx, db, master, cat, opt)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return svc, nil
+}
+
+// senders builds the mail and SMS senders that are configured.
+func (c Config) senders() (service.Options, error) {
+	var opt service.Options
+	if c.SMTP.Host != "" {
+		m, err := mail.NewSMTP(c.SMTP)
+		if err != nil {
+			return opt, fmt.Errorf("config: smtp: %w", err)
+		}
+		opt.Mail = m
+	}
+	if c.SMS.URL != "" {
+		s, err := sms.NewHTTP(c.SMS, nil)
+		if err != nil {
+			return opt, fmt.Errorf("config: sms: %w", err)
+		}
+		opt.SMS = s
+	}
+	return opt, nil
 }
 
 // App is a running derbes server.

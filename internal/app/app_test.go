@@ -35,7 +35,7 @@ type testApp struct {
 func start(t *testing.T, engine string) *testApp {
 	t.Helper()
 	dir := t.TempDir()
-	cfg := Config{DataDir: dir, Addr: "127.0.0.1:0", Location: "KZ", OperatorName: "Test operator"}
+	cfg := Config{DataDir: dir, Addr: "127.0.0.1:0", Location: "KZ", OperatorName: "Test operator", OperatorBIN: ExampleBIN}
 	if engine == dbtest.Postgres {
 		cfg.DB = dbtest.PostgresURL(t)
 	}

@@ -20,7 +20,7 @@ import (
 // returns it with a responsible-person token.
 func start(t *testing.T) (*app.App, string) {
 	t.Helper()
-	cfg := app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Location: "KZ", OperatorName: "test"}
+	cfg := app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Location: "KZ", OperatorName: "test", OperatorBIN: app.ExampleBIN}
 	a, err := app.Start(context.Background(), cfg, slog.New(slog.DiscardHandler), io.Discard)
 	if err != nil {
 		t.Fatal(err)

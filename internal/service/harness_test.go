@@ -28,7 +28,10 @@ func eachEngine(t *testing.T, f func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t testing.TB, engine string) *env {
+func newEnv(t testing.TB, engine string) *env { return newEnvWith(t, engine, Options{}) }
+
+// newEnvWith is newEnv with options (a clock, a mail sender).
+func newEnvWith(t testing.TB, engine string, opt Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dbtest.URL(t, engine))
@@ -45,7 +48,8 @@ func newEnv(t testing.TB, engine string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(ctx, db, master, cat, Options{Operator: Operator{Name: "test operator", Location: "KZ"}})
+	opt.Operator = Operator{Name: "ТОО «Тест Оператор»", BIN: "180340021791", Location: "KZ"}
+	svc, err := New(ctx, db, master, cat, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

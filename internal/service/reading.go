@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/derbes-kz/derbes"
@@ -58,7 +59,7 @@ func (s *Service) load(ctx context.Context, c store.Conn, id string, p *derbes.P
 	}
 	role := derbes.PrincipalFrom(ctx).Role
 	var cats []string
-	for _, k := range p.Categories {
+	for _, k := range derbes.CoveredCategories(p, consents, s.now()) {
 		if role.Allows(derbes.ActRead, p.Code, k) {
 			cats = append(cats, k)
 		}
@@ -227,6 +228,9 @@ func (s *Service) history(ctx context.Context, r store.Conn, id string, p *derbe
 		return nil, derbes.Basis{}, err
 	}
 	basis, err := derbes.ResolveBasis(p, consents, s.now())
+	if err == nil && !slices.Contains(derbes.CoveredCategories(p, consents, s.now()), cat.Key) {
+		err = derbes.Forbidden("category", "consent-category", "the consent does not cover this category")
+	}
 	if err != nil {
 		return nil, basis, err
 	}

@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/calendar"
+	"github.com/derbes-kz/derbes/internal/mail"
+	"github.com/derbes-kz/derbes/internal/sms"
 	"github.com/derbes-kz/derbes/internal/store"
 	"github.com/derbes-kz/derbes/internal/vault"
 )
@@ -33,6 +36,9 @@ type Service struct {
 	cat      *derbes.Catalogue
 	kr       *vault.Keyring
 	operator Operator
+	cal      *calendar.Calendar
+	mail     mail.Sender
+	sms      sms.Sender
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -40,6 +46,9 @@ type Service struct {
 // Options configure New.
 type Options struct {
 	Operator Operator
+	Calendar *calendar.Calendar // Kazakhstan's working days; the embedded default when nil
+	Mail     mail.Sender        // e-mail for one-time codes and notices; none when nil
+	SMS      sms.Sender         // SMS gateway; none when nil
 	Logger   *slog.Logger
 	Now      func() time.Time // the clock; time.Now when nil
 }
@@ -50,7 +59,14 @@ type Options struct {
 // store's committer. cat is the catalogue to install on a new database; an
 // existing database keeps its own approved version.
 func New(ctx context.Context, db *store.DB, master vault.Master, cat *derbes.Catalogue, opt Options) (*Service, error) {
-	s := &Service{db: db, operator: opt.Operator, log: opt.Logger, now: opt.Now}
+	s := &Service{db: db, operator: opt.Operator, cal: opt.Calendar, mail: opt.Mail, sms: opt.SMS, log: opt.Logger, now: opt.Now}
+	if s.cal == nil {
+		cal, err := calendar.Default()
+		if err != nil {
+			return nil, err
+		}
+		s.cal = cal
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -137,6 +153,9 @@ func (s *Service) Close(ctx context.Context) error {
 	}
 	return cerr
 }
+
+// Now returns the service's clock reading.
+func (s *Service) Now() time.Time { return s.now() }
 
 // Catalogue returns the catalogue in force.
 func (s *Service) Catalogue() *derbes.Catalogue { return s.cat }

@@ -24,6 +24,10 @@ type NewSubject struct {
 	Consent     *NewConsent
 	Values      map[string]json.RawMessage
 	Source      derbes.Source
+	// Legacy stores data that has no recorded basis (P-1.2: data obtained
+	// before the policy), for storage only (R-BASIS-5). Only an
+	// administrator's import may do it.
+	Legacy bool
 }
 
 // SubjectUpdate is a request to record new versions of values.
@@ -68,7 +72,7 @@ func unique(cat *derbes.Category) bool {
 func (s *Service) CreateSubject(ctx context.Context, in NewSubject) (*SubjectView, error) {
 	const action = "subject.create"
 	cats := sortedKeys(in.Values)
-	p, vals, consent, basis, err := s.prepareCreate(ctx, in)
+	p, vals, terms, basis, err := s.prepareCreate(ctx, in)
 	if err != nil {
 		return nil, s.Refuse(ctx, action, "", in.Purpose, cats, err)
 	}
@@ -79,11 +83,13 @@ func (s *Service) CreateSubject(ctx context.Context, in NewSubject) (*SubjectVie
 	}
 	now := s.now().UTC()
 	principal := derbes.PrincipalFrom(ctx)
-	subj := derbes.Subject{ID: id, Kind: in.Kind, Citizenship: in.Citizenship, CreatedAt: now, CreatedBy: principal.ID}
+	subj := derbes.Subject{ID: id, Kind: in.Kind, Citizenship: in.Citizenship, CreatedAt: now, CreatedBy: principal.ID, Legacy: in.Legacy}
 	rows, idx := s.seal(sk, id, p.Code, vals, in.Source, principal.ID, now, nil)
-	if consent != nil {
-		consent.ID, consent.SubjectID, consent.GivenAt, consent.RecordedBy = newID(), id, now, principal.ID
-		basis = derbes.Basis{Kind: derbes.BasisConsent, ConsentID: consent.ID}
+	var ev *derbes.ConsentEvent
+	if terms != nil {
+		ev = &derbes.ConsentEvent{ID: newID(), SubjectID: id, Kind: derbes.EventGive, Terms: terms, At: now, RecordedBy: principal.ID}
+		ev.ConsentID = ev.ID
+		basis = derbes.Basis{Kind: derbes.BasisConsent, ConsentID: ev.ID}
 	}
 	err = s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
 		if err := checkDuplicates(ctx, c, id, vals, idx); err != nil {
@@ -93,12 +99,12 @@ func (s *Service) CreateSubject(ctx context.Context, in NewSubject) (*SubjectVie
 		if err := c.InsertSubject(ctx, subj); err != nil {
 			return nil, err
 		}
-		if consent != nil {
-			if err := c.InsertConsent(ctx, *consent); err != nil {
+		if ev != nil {
+			if err := c.AppendConsentEvent(ctx, ev); err != nil {
 				return nil, err
 			}
-			e := s.entry(ctx, "consent.give", id, joinPurposes(consent.Purposes), nil, derbes.OutcomeOK, "")
-			e.Basis = "consent:" + consent.ID
+			e := s.entry(ctx, "consent.give", id, joinPurposes(terms.Purposes), terms.Categories, derbes.OutcomeOK, "")
+			e.Basis = "consent:" + ev.ID
 			entries = append(entries, e)
 		}
 		if err := c.InsertSubjectKey(ctx, id, store.WrappedKey{Purpose: p.Code, KeyVersion: kv, Wrapped: wrapped}); err != nil {
@@ -117,42 +123,85 @@ func (s *Service) CreateSubject(ctx context.Context, in NewSubject) (*SubjectVie
 	return s.view(subj, p, basis, vals, rows), nil
 }
 
-// prepareCreate runs every check of a create that needs no database.
-func (s *Service) prepareCreate(ctx context.Context, in NewSubject) (*derbes.Purpose, []checked, *derbes.Consent, derbes.Basis, error) {
+// prepareCreate runs every check of a create that needs no database: the
+// consent given with it must make the purpose lawful and cover every value.
+func (s *Service) prepareCreate(ctx context.Context, in NewSubject) (*derbes.Purpose, []checked, *derbes.ConsentTerms, derbes.Basis, error) {
+	fail := func(err error) (*derbes.Purpose, []checked, *derbes.ConsentTerms, derbes.Basis, error) {
+		return nil, nil, nil, derbes.Basis{}, err
+	}
 	p, err := s.cat.PurposeFor("purpose", in.Purpose)
 	if err != nil {
-		return nil, nil, nil, derbes.Basis{}, err
+		return fail(err)
 	}
 	if !s.cat.HasSubjectKind(in.Kind) {
-		return nil, nil, nil, derbes.Basis{}, derbes.Invalid("kind", "subject-kind", "not a subject kind of the catalogue")
+		return fail(derbes.Invalid("kind", "subject-kind", "not a subject kind of the catalogue"))
 	}
 	if !s.cat.HasCitizenship(in.Citizenship) {
-		return nil, nil, nil, derbes.Basis{}, derbes.Invalid("citizenship", "citizenship-status", "not a citizenship status of the catalogue")
+		return fail(derbes.Invalid("citizenship", "citizenship-status", "not a citizenship status of the catalogue"))
 	}
 	if err := checkSource(in.Source); err != nil {
-		return nil, nil, nil, derbes.Basis{}, err
+		return fail(err)
 	}
-	var consent *derbes.Consent
+	var terms *derbes.ConsentTerms
 	var consents []derbes.Consent
 	if in.Consent != nil {
-		if err := s.checkConsent(ctx, *in.Consent); err != nil {
-			return nil, nil, nil, derbes.Basis{}, err
+		if in.Consent.Representative != "" {
+			return fail(derbes.Invalid("consent.representative", "representative-after-create",
+				"record a representative's consent once both subjects exist"))
 		}
-		consent = &derbes.Consent{Purposes: in.Consent.Purposes, ExpiresAt: in.Consent.ExpiresAt, GivenAt: s.now()}
-		consents = []derbes.Consent{*consent}
+		if terms, err = s.terms(ctx, *in.Consent); err != nil {
+			return fail(err)
+		}
+		consents = []derbes.Consent{{ConsentTerms: *terms, GivenAt: s.now()}}
 	}
 	basis, err := derbes.ResolveBasis(p, consents, s.now())
+	if in.Legacy {
+		basis, err = derbes.Basis{Kind: "none", ConsentID: "legacy"}, s.checkLegacy(ctx, in)
+	}
 	if err != nil {
-		return nil, nil, nil, derbes.Basis{}, err
+		return fail(err)
 	}
 	vals, err := s.checkValues(ctx, derbes.ActWrite, p, in.Citizenship, in.Values)
 	if err != nil {
-		return nil, nil, nil, derbes.Basis{}, err
+		return fail(err)
 	}
 	if len(vals) == 0 {
-		return nil, nil, nil, derbes.Basis{}, derbes.Invalid("values", "required", "at least one value is needed")
+		return fail(derbes.Invalid("values", "required", "at least one value is needed"))
 	}
-	return p, vals, consent, basis, nil
+	if in.Legacy {
+		return p, vals, terms, basis, nil
+	}
+	if err := checkCovered(p, consents, vals, s.now()); err != nil {
+		return fail(err)
+	}
+	return p, vals, terms, basis, nil
+}
+
+// checkLegacy allows a legacy import only to an administrator's import,
+// and only without a consent (a consent would make it not legacy).
+func (s *Service) checkLegacy(ctx context.Context, in NewSubject) error {
+	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActAdminister, "*") {
+		return derbes.Forbidden("legacy", "permission", "only an administrator's import stores legacy data")
+	}
+	if in.Consent != nil {
+		return derbes.Invalid("legacy", "legacy-with-consent", "data with a consent is not legacy data")
+	}
+	if in.Source.Kind != derbes.SourceImport {
+		return derbes.Invalid("source.kind", "legacy-source", "legacy data comes from an import")
+	}
+	return nil
+}
+
+// checkCovered refuses a value whose category the consents do not cover
+// under p (a consent may name fewer categories than its purposes use).
+func checkCovered(p *derbes.Purpose, consents []derbes.Consent, vals []checked, now time.Time) error {
+	covered := derbes.CoveredCategories(p, consents, now)
+	for _, v := range vals {
+		if !slices.Contains(covered, v.cat.Key) {
+			return derbes.Forbidden("values."+v.cat.Key, "consent-category", "the consent does not cover this category")
+		}
+	}
+	return nil
 }
 
 // checkValues validates each value: known category, covered by the purpose

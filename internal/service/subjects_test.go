@@ -73,7 +73,7 @@ func TestWithdrawalStopsProcessingAtOnce(t *testing.T) {
 		if _, err := e.svc.Subject(e.ctx, v.ID, "p4.2b1"); err != nil {
 			t.Fatalf("read under p4.2b1 with consent: %v", err)
 		}
-		if err := e.svc.WithdrawConsent(e.ctx, v.ID, k.ID); err != nil {
+		if _, err := e.svc.WithdrawConsent(e.ctx, v.ID, k.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.svc.Subject(e.ctx, v.ID, "p4.2b1")
@@ -83,7 +83,8 @@ func TestWithdrawalStopsProcessingAtOnce(t *testing.T) {
 			Source: derbes.Source{Kind: derbes.SourceStaff}})
 		wantErr(t, err, derbes.EForbidden, "purpose", "no-basis")
 		// Withdrawing twice: nothing live to withdraw.
-		wantErr(t, e.svc.WithdrawConsent(e.ctx, v.ID, k.ID), derbes.ENotFound, "consentId", "consent-not-live")
+		_, err = e.svc.WithdrawConsent(e.ctx, v.ID, k.ID, "")
+		wantErr(t, err, derbes.ENotFound, "consentId", "consent-not-live")
 		// An Art. 9 purpose needs no consent.
 		r, err := e.svc.Subject(e.ctx, v.ID, "p5.1")
 		if err != nil || r.Basis != "art9-5" {
@@ -171,7 +172,7 @@ func TestBadInputWritesNothingAndIsAudited(t *testing.T) {
 				before := e.count("audit_log")
 				_, err := e.svc.CreateSubject(e.ctx, in)
 				wantErr(t, err, c.code, c.field, c.rule)
-				for _, table := range []string{"subjects", "pd_values", "blind_index", "consents", "subject_keys"} {
+				for _, table := range []string{"subjects", "pd_values", "blind_index", "consent_events", "subject_keys"} {
 					if n := e.count(table); n != 0 {
 						t.Errorf("%s has %d rows after a refused create", table, n)
 					}
@@ -304,7 +305,8 @@ func TestRolesLimitAccess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantErr(t, e.svc.WithdrawConsent(acct, v.ID, k.ID), derbes.EForbidden, "consentId", "permission")
+		_, err = e.svc.WithdrawConsent(acct, v.ID, k.ID, "")
+		wantErr(t, err, derbes.EForbidden, "consentId", "permission")
 		if _, err := e.svc.Subject(e.ctx, v.ID, "p4.2b1"); err != nil {
 			t.Errorf("a refused withdrawal changed the consent: %v", err)
 		}

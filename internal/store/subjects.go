@@ -5,15 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/derbes-kz/derbes"
 )
 
 // InsertSubject creates a subject row.
 func (c Conn) InsertSubject(ctx context.Context, s derbes.Subject) error {
-	_, err := c.q.ExecContext(ctx, `INSERT INTO subjects (id, kind, citizenship, created_at, created_by) VALUES ($1, $2, $3, $4, $5)`,
-		s.ID, s.Kind, s.Citizenship, micros(s.CreatedAt), s.CreatedBy)
+	_, err := c.q.ExecContext(ctx, `INSERT INTO subjects (id, kind, citizenship, created_at, created_by, legacy) VALUES ($1, $2, $3, $4, $5, $6)`,
+		s.ID, s.Kind, s.Citizenship, micros(s.CreatedAt), s.CreatedBy, s.Legacy)
 	if err != nil {
 		return fmt.Errorf("store: insert subject: %w", err)
 	}
@@ -24,8 +23,8 @@ func (c Conn) InsertSubject(ctx context.Context, s derbes.Subject) error {
 func (c Conn) Subject(ctx context.Context, id string) (derbes.Subject, error) {
 	s := derbes.Subject{ID: id}
 	var at int64
-	err := c.q.QueryRowContext(ctx, `SELECT kind, citizenship, created_at, created_by FROM subjects WHERE id = $1`, id).
-		Scan(&s.Kind, &s.Citizenship, &at, &s.CreatedBy)
+	err := c.q.QueryRowContext(ctx, `SELECT kind, citizenship, created_at, created_by, legacy FROM subjects WHERE id = $1`, id).
+		Scan(&s.Kind, &s.Citizenship, &at, &s.CreatedBy, &s.Legacy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, derbes.NotFound("no such subject")
 	}
@@ -160,53 +159,6 @@ func (c Conn) FindByIndex(ctx context.Context, category string, hash []byte, lim
 	return ids, rows.Err()
 }
 
-// InsertConsent records a consent.
-func (c Conn) InsertConsent(ctx context.Context, k derbes.Consent) error {
-	_, err := c.q.ExecContext(ctx, `INSERT INTO consents (id, subject_id, purposes, given_at, expires_at, withdrawn_at, recorded_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		k.ID, k.SubjectID, strings.Join(k.Purposes, ","), micros(k.GivenAt), nullMicros(k.ExpiresAt), nullMicros(k.WithdrawnAt), k.RecordedBy)
-	if err != nil {
-		return fmt.Errorf("store: insert consent: %w", err)
-	}
-	return nil
-}
-
-// Consents returns a subject's consent records, oldest first.
-func (c Conn) Consents(ctx context.Context, subjectID string) ([]derbes.Consent, error) {
-	rows, err := c.q.QueryContext(ctx, `SELECT id, purposes, given_at, expires_at, withdrawn_at, recorded_by
-		FROM consents WHERE subject_id = $1 ORDER BY given_at, id`, subjectID)
-	if err != nil {
-		return nil, fmt.Errorf("store: read consents: %w", err)
-	}
-	defer rows.Close()
-	var out []derbes.Consent
-	for rows.Next() {
-		k := derbes.Consent{SubjectID: subjectID}
-		var purposes string
-		var given int64
-		var exp, wd sql.NullInt64
-		if err := rows.Scan(&k.ID, &purposes, &given, &exp, &wd, &k.RecordedBy); err != nil {
-			return nil, fmt.Errorf("store: read consents: %w", err)
-		}
-		k.Purposes = strings.Split(purposes, ",")
-		k.GivenAt, k.ExpiresAt, k.WithdrawnAt = fromMicros(given), timePtr(exp), timePtr(wd)
-		out = append(out, k)
-	}
-	return out, rows.Err()
-}
-
-// WithdrawConsent marks a consent withdrawn at micros at, if it is not
-// already. It reports whether a row changed.
-func (c Conn) WithdrawConsent(ctx context.Context, subjectID, id string, at int64) (bool, error) {
-	res, err := c.q.ExecContext(ctx, `UPDATE consents SET withdrawn_at = $1 WHERE id = $2 AND subject_id = $3 AND withdrawn_at IS NULL`,
-		at, id, subjectID)
-	if err != nil {
-		return false, fmt.Errorf("store: withdraw consent: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
 // ValueHistory returns every stored version of one category of a subject,
 // oldest first (R-VAULT-4).
 func (c Conn) ValueHistory(ctx context.Context, subjectID, category string) ([]StoredValue, error) {
@@ -225,6 +177,28 @@ func (c Conn) ValueHistory(ctx context.Context, subjectID, category string) ([]S
 		}
 		v.Source.Kind = derbes.SourceKind(kind)
 		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// LegacySubjects returns the subjects imported without a recorded basis
+// (R-BASIS-5), oldest first, at most limit after the id after.
+func (c Conn) LegacySubjects(ctx context.Context, after string, limit int) ([]derbes.Subject, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT id, kind, citizenship, created_at, created_by FROM subjects
+		WHERE legacy AND id > $1 ORDER BY id LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: read legacy subjects: %w", err)
+	}
+	defer rows.Close()
+	var out []derbes.Subject
+	for rows.Next() {
+		s := derbes.Subject{Legacy: true}
+		var at int64
+		if err := rows.Scan(&s.ID, &s.Kind, &s.Citizenship, &at, &s.CreatedBy); err != nil {
+			return nil, fmt.Errorf("store: read legacy subjects: %w", err)
+		}
+		s.CreatedAt = fromMicros(at)
+		out = append(out, s)
 	}
 	return out, rows.Err()
 }

@@ -25,7 +25,10 @@ CREATE TABLE subjects (
   kind        TEXT NOT NULL,
   citizenship TEXT NOT NULL,
   created_at  BIGINT NOT NULL,
-  created_by  TEXT NOT NULL
+  created_by  TEXT NOT NULL,
+  -- legacy: imported without a recorded basis (P-1.2, R-BASIS-5): usable
+  -- for storage only until a basis is recorded.
+  legacy      BOOLEAN NOT NULL DEFAULT FALSE
 );
 CREATE TABLE subject_keys (
   subject_id  TEXT NOT NULL REFERENCES subjects(id),
@@ -54,16 +57,30 @@ CREATE TABLE blind_index (
   PRIMARY KEY (category, hash, subject_id)
 );
 CREATE INDEX blind_index_subject ON blind_index (subject_id);
-CREATE TABLE consents (
-  id           TEXT PRIMARY KEY,
-  subject_id   TEXT NOT NULL REFERENCES subjects(id),
-  purposes     TEXT NOT NULL,
-  given_at     BIGINT NOT NULL,
-  expires_at   BIGINT,
-  withdrawn_at BIGINT,
-  recorded_by  TEXT NOT NULL
+-- The consent history (R-BASIS-2): append-only, hash-chained events
+-- (give, refuse, withdraw, withdrawal-refused); the current state of a
+-- consent is derived from them, never updated in place. terms is JSON with
+-- no personal value (the subject is subject_id).
+CREATE TABLE consent_events (
+  seq         BIGINT PRIMARY KEY,
+  id          TEXT NOT NULL UNIQUE,
+  subject_id  TEXT NOT NULL REFERENCES subjects(id),
+  kind        TEXT NOT NULL,
+  consent_id  TEXT NOT NULL,
+  terms       TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  at          BIGINT NOT NULL,
+  recorded_by TEXT NOT NULL,
+  prev_hash   BYTEA NOT NULL,
+  hash        BYTEA NOT NULL
 );
-CREATE INDEX consents_subject ON consents (subject_id);
+CREATE INDEX consent_events_subject ON consent_events (subject_id, seq);
+CREATE TABLE consent_head (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  seq  BIGINT NOT NULL,
+  hash BYTEA NOT NULL
+);
+INSERT INTO consent_head (id, seq, hash) VALUES (1, 0, decode(repeat('00', 32), 'hex'));
 CREATE TABLE audit_log (
   seq        BIGINT PRIMARY KEY,
   at         BIGINT NOT NULL,
@@ -106,4 +123,49 @@ CREATE TABLE api_tokens (
   created_at  BIGINT NOT NULL,
   created_by  TEXT NOT NULL,
   revoked_at  BIGINT
+);
+
+-- Files (scans, signed consents, photos) are personal data: encrypted like
+-- values under the subject's key for a purpose; sha256 is a keyed hash.
+CREATE TABLE files (
+  id           TEXT PRIMARY KEY,
+  subject_id   TEXT NOT NULL REFERENCES subjects(id),
+  purpose      TEXT NOT NULL,
+  category     TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size         BIGINT NOT NULL,
+  digest       BYTEA NOT NULL,
+  ciphertext   BYTEA NOT NULL,
+  created_at   BIGINT NOT NULL,
+  created_by   TEXT NOT NULL
+);
+CREATE INDEX files_subject ON files (subject_id);
+-- One-time codes: only a keyed hash of the code and of the address.
+CREATE TABLE otp_challenges (
+  id           TEXT PRIMARY KEY,
+  subject_id   TEXT NOT NULL,
+  address_hash BYTEA NOT NULL,
+  channel      TEXT NOT NULL,
+  purpose      TEXT NOT NULL,
+  code_hash    BYTEA NOT NULL,
+  created_at   BIGINT NOT NULL,
+  expires_at   BIGINT NOT NULL,
+  confirmed_at BIGINT,
+  used_by      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX otp_challenges_address ON otp_challenges (address_hash, created_at);
+CREATE TABLE otp_failures (
+  address_hash BYTEA NOT NULL,
+  at           BIGINT NOT NULL
+);
+CREATE INDEX otp_failures_address ON otp_failures (address_hash, at);
+-- The published policy (R-OPS-2): versions with their texts and what each adds.
+CREATE TABLE policy_versions (
+  version      INTEGER PRIMARY KEY,
+  effective    TEXT NOT NULL,
+  texts        TEXT NOT NULL,
+  summary      TEXT NOT NULL,
+  adds         TEXT NOT NULL,
+  published_at BIGINT NOT NULL,
+  published_by TEXT NOT NULL
 );
