@@ -141,4 +141,3 @@ func (s *Service) AttachConsentScan(ctx context.Context, subjectID, consentID st
 	})
 	return digest, err
 }
-
