@@ -31,6 +31,7 @@ var homePage = template.Must(template.New("home").Parse(`<!doctype html>
 <p>{{.Operator}}: дербес деректерді өңдеу жүйесі · система обработки персональных данных · personal-data processing system.</p>
 <ul>
 <li><a href="/api/v1/openapi.yaml">API (OpenAPI 3.1)</a></li>
+<li><a href="/policy">Саясат · Политика · Policy</a></li>
 <li><a href="/api/v1/catalogue">Каталог · Каталог · Catalogue</a></li>
 <li><a href="/healthz">healthz</a> · <a href="/readyz">readyz</a></li>
 </ul>

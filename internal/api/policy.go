@@ -85,7 +85,7 @@ type publishPolicyBody struct {
 	Effective string            `json:"effective"`
 	Texts     map[string]string `json:"texts"`
 	Summary   map[string]string `json:"summary"`
-	Adds      policy.Adds       `json:"adds"`
+	Adds      policy.Adds       `json:"adds,omitempty"` // optional: adds nothing
 }
 
 // PublishPolicy handles POST /api/v1/policy/versions: the responsible

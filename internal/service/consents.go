@@ -52,6 +52,15 @@ func (s *Service) terms(ctx context.Context, in NewConsent) (*derbes.ConsentTerm
 			return nil, derbes.Forbidden("consent.categories", "category-outside-purpose", "a category is not used by any of the consent's purposes")
 		}
 	}
+	if len(in.Categories) == 0 {
+		// Record the data explicitly: a category a later catalogue or policy
+		// version adds to a purpose is then not covered until re-consent.
+		for _, cat := range s.cat.Categories {
+			if slices.ContainsFunc(in.Purposes, func(p string) bool { return s.cat.Purpose(p).Covers(cat.Key) }) {
+				in.Categories = append(in.Categories, cat.Key)
+			}
+		}
+	}
 	countries, err := s.checkCountries(in)
 	if err != nil {
 		return nil, err
@@ -61,6 +70,9 @@ func (s *Service) terms(ctx context.Context, in NewConsent) (*derbes.ConsentTerm
 	}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(s.now()) {
 		return nil, derbes.Invalid("consent.expiresAt", "date-future", "the consent must end in the future")
+	}
+	if in.Representative != "" && in.Relationship == "" {
+		return nil, derbes.Invalid("consent.relationship", "relationship", "a representative's consent states the relationship")
 	}
 	lang := in.Language
 	if lang == "" {
@@ -142,6 +154,9 @@ func (s *Service) checkCountries(in NewConsent) ([]string, error) {
 func (s *Service) checkRecipients(in NewConsent, countries []string) error {
 	if len(in.Recipients) > 0 && !in.ThirdParty {
 		return derbes.Invalid("consent.recipients", "third-party-flag", "recipients are named only with consent to transfer to third parties")
+	}
+	if in.ThirdParty && len(in.Recipients) == 0 {
+		return derbes.Invalid("consent.recipients", "recipients-required", "consent to transfer to third parties names them (Art. 8 p.4 item 4)")
 	}
 	for i := range in.Recipients {
 		r := &in.Recipients[i]

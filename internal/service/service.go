@@ -104,6 +104,10 @@ func New(ctx context.Context, db *store.DB, master vault.Master, cat *derbes.Cat
 		db.Close()
 		return nil, err
 	}
+	if err := s.EnsurePolicy(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -169,3 +169,59 @@ CREATE TABLE policy_versions (
   published_at INTEGER NOT NULL,
   published_by TEXT NOT NULL
 );
+
+-- Staff (R-ACCESS-1..4). Each staff member is also a subject (kind
+-- employee) whose name and e-mail live encrypted in the vault; here only a
+-- blind index of the login, the argon2id hash and the sealed TOTP secret.
+CREATE TABLE staff (
+  id             TEXT PRIMARY KEY,
+  login_index    BLOB NOT NULL UNIQUE,
+  subject_id     TEXT NOT NULL REFERENCES subjects(id),
+  role           TEXT NOT NULL REFERENCES roles(name),
+  password_hash  TEXT NOT NULL,
+  totp_secret    BLOB,
+  totp_enabled   BOOLEAN NOT NULL DEFAULT FALSE,
+  totp_last_step INTEGER NOT NULL DEFAULT 0,
+  recovery       TEXT NOT NULL DEFAULT '',
+  locked_until   INTEGER NOT NULL DEFAULT 0,
+  active         BOOLEAN NOT NULL DEFAULT TRUE,
+  created_at     INTEGER NOT NULL,
+  created_by     TEXT NOT NULL
+);
+-- Failed sign-ins, by keyed hash of the login and of the client address.
+CREATE TABLE signin_failures (
+  key_hash BLOB NOT NULL,
+  at       INTEGER NOT NULL
+);
+CREATE INDEX signin_failures_key ON signin_failures (key_hash, at);
+CREATE TABLE sessions (
+  id_hash    BLOB PRIMARY KEY,
+  staff_id   TEXT NOT NULL REFERENCES staff(id),
+  mfa        BOOLEAN NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_staff ON sessions (staff_id);
+-- Data-protection instructions and liability statement (P-7.2.3, 7.2.4).
+CREATE TABLE instructions (
+  version      INTEGER PRIMARY KEY,
+  texts        TEXT NOT NULL,
+  published_at INTEGER NOT NULL,
+  published_by TEXT NOT NULL
+);
+CREATE TABLE acknowledgements (
+  staff_id TEXT NOT NULL REFERENCES staff(id),
+  version  INTEGER NOT NULL,
+  at       INTEGER NOT NULL,
+  PRIMARY KEY (staff_id, version)
+);
+-- Appointment of the responsible person (P-7.2.1, Art. 25 p.2 sub.10).
+CREATE TABLE appointments (
+  id           TEXT PRIMARY KEY,
+  staff_id     TEXT NOT NULL REFERENCES staff(id),
+  from_date    TEXT NOT NULL,
+  order_ref    TEXT NOT NULL,
+  appointed_by TEXT NOT NULL,
+  at           INTEGER NOT NULL
+);
