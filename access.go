@@ -2,6 +2,7 @@ package derbes
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -66,6 +67,28 @@ func (r Role) AllowsAny(a Action, purpose string) bool {
 type Principal struct {
 	ID   string // "token:<id>", "staff:<id>", "system:<name>", "anonymous"
 	Role Role
+	// Restricted says why a staff member's session reaches no personal data
+	// yet: "mfa" (second factor not enrolled) or "instructions" (the
+	// current data-protection instructions not acknowledged, R-ACCESS-3).
+	// The role then keeps only its non-personal-data permissions.
+	Restricted string
+}
+
+// personalActions are the actions that reach personal data.
+var personalActions = []Action{ActRead, ActWrite, ActExport, ActTransfer, ActApprove, ActDestroy}
+
+// Restrict returns p limited for reason: its role keeps only the
+// permissions that reach no personal data (administer, audit).
+func (p Principal) Restrict(reason string) Principal {
+	var keep []Permission
+	for _, perm := range p.Role.Permissions {
+		if !slices.Contains(personalActions, perm.Action) {
+			keep = append(keep, perm)
+		}
+	}
+	p.Role = Role{Name: p.Role.Name, Permissions: keep}
+	p.Restricted = reason
+	return p
 }
 
 // Anonymous is the principal of an unauthenticated request.

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/policy"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -208,6 +209,22 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"Finding", reflect.TypeFor[derbes.Finding](), false},
 		{"Catalogue", reflect.TypeFor[derbes.Catalogue](), false},
 		{"Problem", reflect.TypeFor[Problem](), false},
+		{"Evidence", reflect.TypeFor[derbes.Evidence](), true},
+		{"Recipient", reflect.TypeFor[derbes.Recipient](), false},
+		{"ConsentTerms", reflect.TypeFor[derbes.ConsentTerms](), false},
+		{"ConsentEvent", reflect.TypeFor[consentEventView](), false},
+		{"ConsentRefusal", reflect.TypeFor[refuseBody](), true},
+		{"WithdrawalRefusal", reflect.TypeFor[reasonBody](), true},
+		{"Withdrawal", reflect.TypeFor[service.Withdrawal](), false},
+		{"CodeRequest", reflect.TypeFor[codeBody](), true},
+		{"Challenge", reflect.TypeFor[service.Challenge](), false},
+		{"CodeCheck", reflect.TypeFor[verifyCodeBody](), true},
+		{"LegacyItem", reflect.TypeFor[service.LegacyItem](), false},
+		{"PolicyPublish", reflect.TypeFor[publishPolicyBody](), true},
+		{"PolicyVersion", reflect.TypeFor[policy.Version](), false},
+		{"PolicyAdds", reflect.TypeFor[policy.Adds](), false},
+		{"PolicyList", reflect.TypeFor[policyView](), false},
+		{"ReconsentItem", reflect.TypeFor[service.ReconsentItem](), false},
 	} {
 		s := at(doc, "components", "schemas", c.schema)
 		if s == nil {
@@ -244,10 +261,16 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 func TestOpenAPIExamplesDecode(t *testing.T) {
 	doc := loadOpenAPI(t)
 	bodies := map[string]func() any{
-		"createSubject":  func() any { return new(createSubjectBody) },
-		"updateSubject":  func() any { return new(updateSubjectBody) },
-		"searchSubjects": func() any { return new(searchBody) },
-		"giveConsent":    func() any { return new(consentBody) },
+		"createSubject":    func() any { return new(createSubjectBody) },
+		"updateSubject":    func() any { return new(updateSubjectBody) },
+		"searchSubjects":   func() any { return new(searchBody) },
+		"giveConsent":      func() any { return new(consentBody) },
+		"refuseConsent":    func() any { return new(refuseBody) },
+		"withdrawConsent":  func() any { return new(reasonBody) },
+		"refuseWithdrawal": func() any { return new(reasonBody) },
+		"sendCode":         func() any { return new(codeBody) },
+		"verifyCode":       func() any { return new(verifyCodeBody) },
+		"publishPolicy":    func() any { return new(publishPolicyBody) },
 	}
 	check := func(name string, example any, dst any) {
 		t.Helper()

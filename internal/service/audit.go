@@ -27,7 +27,7 @@ type VerifyReport struct {
 func (s *Service) VerifyAudit(ctx context.Context) (*VerifyReport, error) {
 	const action = "audit.verify"
 	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActAudit, "*") {
-		return nil, s.Refuse(ctx, action, "", "", nil, derbes.Forbidden("", "permission", "your role may not verify the audit trail"))
+		return nil, s.Refuse(ctx, action, "", "", nil, s.denied(ctx, "", "your role may not verify the audit trail"))
 	}
 	r := s.db.Read()
 	// The keyring's public keys, not the keys table's: the keyring checked
@@ -62,7 +62,7 @@ func (s *Service) VerifyAudit(ctx context.Context) (*VerifyReport, error) {
 func (s *Service) AuditTrail(ctx context.Context, f store.AuditFilter) ([]derbes.AuditEntry, error) {
 	const action = "audit.read"
 	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActAudit, "*") {
-		return nil, s.Refuse(ctx, action, "", "", nil, derbes.Forbidden("", "permission", "your role may not read the audit trail"))
+		return nil, s.Refuse(ctx, action, "", "", nil, s.denied(ctx, "", "your role may not read the audit trail"))
 	}
 	out, err := s.db.Read().AuditEntries(ctx, f)
 	if err != nil {
@@ -88,7 +88,7 @@ const tokenPrefix = "dbt_"
 func (s *Service) IssueToken(ctx context.Context, name, role string) (string, error) {
 	const action = "token.issue"
 	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActAdminister, "*") {
-		return "", s.Refuse(ctx, action, "", "", nil, derbes.Forbidden("", "permission", "your role may not issue tokens"))
+		return "", s.Refuse(ctx, action, "", "", nil, s.denied(ctx, "", "your role may not issue tokens"))
 	}
 	if name == "" || len(name) > 100 || checkText(name) != nil {
 		return "", s.Refuse(ctx, action, "", "", nil, derbes.Invalid("name", "text-length", "a token needs a name of 1 to 100 characters"))

@@ -56,7 +56,7 @@ func (s *Service) SendCode(ctx context.Context, subjectID, channel, lang string)
 	case !ok:
 		err = derbes.Invalid("language", "language", "the language must be kk, ru or en")
 	case !s.canAny(ctx, derbes.ActWrite):
-		err = derbes.Forbidden("", "permission", "your role may not send codes")
+		err = s.denied(ctx, "", "your role may not send codes")
 	case (channel == "email" && s.mail == nil) || (channel == "sms" && s.sms == nil):
 		err = derbes.Errorf(derbes.EUnavailable, "code-channel-off", "this channel is not configured")
 	}

@@ -27,7 +27,7 @@ func (s *Service) consentInput(ctx context.Context, action, subjectID, consentID
 	in := consentdoc.Input{Catalogue: s.cat}
 	cats := []string{"full_name", "iin"}
 	if !s.canAny(ctx, derbes.ActRead) {
-		return in, s.Refuse(ctx, action, subjectID, evidencePurpose, cats, derbes.Forbidden("", "permission", "your role may not read consents"))
+		return in, s.Refuse(ctx, action, subjectID, evidencePurpose, cats, s.denied(ctx, "", "your role may not read consents"))
 	}
 	ks, err := s.db.Read().Consents(ctx, subjectID)
 	if err != nil {
@@ -105,7 +105,7 @@ func (s *Service) AttachConsentScan(ctx context.Context, subjectID, consentID st
 	case ct == "":
 		err = derbes.Invalid("scan", "scan-type", "the scan must be a PDF, JPEG or PNG file (checked by content)")
 	case !s.canAny(ctx, derbes.ActWrite):
-		err = derbes.Forbidden("", "permission", "your role may not attach consent evidence")
+		err = s.denied(ctx, "", "your role may not attach consent evidence")
 	}
 	if err != nil {
 		return "", s.Refuse(ctx, action, subjectID, evidencePurpose, nil, err)

@@ -120,7 +120,7 @@ func (s *Service) checkPurposes(ctx context.Context, purposes []string) error {
 		case slices.Contains(purposes[:i], code):
 			return derbes.Invalid(field, "purpose-repeated", "a purpose is named twice")
 		case !role.AllowsAny(derbes.ActWrite, code):
-			return derbes.Forbidden(field, "permission", "your role may not record consent for this purpose")
+			return s.denied(ctx, field, "your role may not record consent for this purpose")
 		}
 	}
 	return nil
@@ -279,7 +279,7 @@ func (s *Service) WithdrawConsent(ctx context.Context, subjectID, consentID, rea
 		e.Basis = "consent:" + consentID
 		k, err := s.liveConsent(ctx, c, subjectID, consentID, true)
 		if err == nil && !s.mayWriteAll(ctx, k.Purposes) {
-			err = derbes.Forbidden("consentId", "permission", "your role may not act under every purpose of this consent")
+			err = s.denied(ctx, "consentId", "your role may not act under every purpose of this consent")
 		}
 		if err != nil {
 			e.Outcome, e.Reason = derbes.OutcomeRefused, derbes.RuleOf(err)
@@ -342,7 +342,7 @@ func (s *Service) RefuseWithdrawal(ctx context.Context, subjectID, consentID, re
 		switch {
 		case err != nil:
 		case !s.mayWriteAll(ctx, k.Purposes):
-			err = derbes.Forbidden("consentId", "permission", "your role may not act under every purpose of this consent")
+			err = s.denied(ctx, "consentId", "your role may not act under every purpose of this consent")
 		case ev.At.After(s.refusalDeadline(*k.WithdrawnAt)):
 			err = &derbes.Error{Code: derbes.EConflict, Field: "consentId", Rule: "refusal-deadline-passed",
 				Message: "the 15 working days for a reasoned refusal (Art. 8 p.7) have passed"}
@@ -362,7 +362,7 @@ func (s *Service) RefuseWithdrawal(ctx context.Context, subjectID, consentID, re
 func (s *Service) ConsentHistory(ctx context.Context, subjectID string) ([]derbes.ConsentEvent, []derbes.Consent, error) {
 	const action = "consent.list"
 	if !s.canAny(ctx, derbes.ActRead) {
-		return nil, nil, s.Refuse(ctx, action, subjectID, "", nil, derbes.Forbidden("", "permission", "your role may not read consents"))
+		return nil, nil, s.Refuse(ctx, action, subjectID, "", nil, s.denied(ctx, "", "your role may not read consents"))
 	}
 	r := s.db.Read()
 	if _, err := r.Subject(ctx, subjectID); err != nil {
@@ -415,7 +415,7 @@ func joinPurposes(ps []string) string { return strings.Join(ps, ",") }
 func (s *Service) VerifyConsents(ctx context.Context) (*VerifyReport, error) {
 	const action = "consent.verify"
 	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActAudit, "*") {
-		return nil, s.Refuse(ctx, action, "", "", nil, derbes.Forbidden("", "permission", "your role may not verify the consent history"))
+		return nil, s.Refuse(ctx, action, "", "", nil, s.denied(ctx, "", "your role may not verify the consent history"))
 	}
 	rep := &VerifyReport{Findings: []derbes.Finding{}}
 	next, prev := int64(1), derbes.GenesisHash
@@ -454,7 +454,7 @@ func (s *Service) VerifyConsents(ctx context.Context) (*VerifyReport, error) {
 func (s *Service) TransferBasis(ctx context.Context, subjectID, purpose string, categories []string, r derbes.Recipient) (string, error) {
 	const action = "transfer.check"
 	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActTransfer, purpose) {
-		return "", s.Refuse(ctx, action, subjectID, purpose, categories, derbes.Forbidden("purpose", "permission", "your role may not transfer under this purpose"))
+		return "", s.Refuse(ctx, action, subjectID, purpose, categories, s.denied(ctx, "purpose", "your role may not transfer under this purpose"))
 	}
 	ks, err := s.db.Read().Consents(ctx, subjectID)
 	if err != nil {

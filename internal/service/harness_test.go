@@ -3,7 +3,9 @@ package service
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/derbes-kz/derbes"
@@ -131,4 +133,18 @@ func wantErr(t *testing.T, err error, code derbes.ErrorCode, field, rule string)
 	if de.Code != code || de.Rule != rule || (field != "" && de.Field != field) {
 		t.Fatalf("err = %s/%q/%s (%s), want %s/%q/%s", de.Code, de.Field, de.Rule, de.Message, code, field, rule)
 	}
+}
+
+// dbEngine returns the engine of the running eachEngine subtest, from its name.
+func dbEngine(t *testing.T) string {
+	name := t.Name()
+	return name[strings.LastIndex(name, "/")+1:]
+}
+
+func decodeBase32(t *testing.T, s string) []byte {
+	b, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

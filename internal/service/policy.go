@@ -81,7 +81,7 @@ func (s *Service) PublishPolicy(ctx context.Context, in policy.Version) (*policy
 	// A refusal records no input: unchecked keys could be anything.
 	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActApprove, "*") {
 		return nil, s.Refuse(ctx, action, "", "", nil,
-			derbes.Forbidden("", "permission", "only the responsible person may publish the policy"))
+			s.denied(ctx, "", "only the responsible person may publish the policy"))
 	}
 	v, err := s.checkPolicyVersion(in)
 	if err != nil {
@@ -231,7 +231,7 @@ func (s *Service) ReconsentNeeded(ctx context.Context, number int) ([]ReconsentI
 	const action = actionPolicyReconsent
 	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActRead, "*") {
 		return nil, s.Refuse(ctx, action, "", "", nil,
-			derbes.Forbidden("", "permission", "your role may not read every subject's consents"))
+			s.denied(ctx, "", "your role may not read every subject's consents"))
 	}
 	r := s.db.Read()
 	vs, err := r.PolicyVersions(ctx)

@@ -25,7 +25,7 @@ func (s *Service) Subject(ctx context.Context, id, purpose string) (*SubjectView
 	const action = "subject.read"
 	p, err := s.cat.PurposeFor("purpose", purpose)
 	if err == nil && !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActRead, p.Code) {
-		err = derbes.Forbidden("purpose", "permission", "your role may not read under this purpose")
+		err = s.denied(ctx, "purpose", "your role may not read under this purpose")
 	}
 	if err != nil {
 		return nil, s.Refuse(ctx, action, id, purpose, nil, err)
@@ -163,7 +163,7 @@ func (s *Service) prepareSearch(ctx context.Context, purpose, category, value st
 		return nil, nil, "", derbes.Invalid("category", "category-not-searchable", "this category has no search index")
 	}
 	if !derbes.PrincipalFrom(ctx).Role.Allows(derbes.ActRead, p.Code, cat.Key) {
-		return nil, nil, "", derbes.Forbidden("category", "permission", "your role may not search this category under this purpose")
+		return nil, nil, "", s.denied(ctx, "category", "your role may not search this category under this purpose")
 	}
 	value = strings.TrimSpace(value)
 	if value == "" {
@@ -201,7 +201,7 @@ func (s *Service) ValueHistory(ctx context.Context, id, purpose, category string
 	}
 	cat, err := s.cat.CheckCollect("category", p, category)
 	if err == nil && !derbes.PrincipalFrom(ctx).Role.Allows(derbes.ActRead, p.Code, category) {
-		err = derbes.Forbidden("category", "permission", "your role may not read this category under this purpose")
+		err = s.denied(ctx, "category", "your role may not read this category under this purpose")
 	}
 	if err != nil {
 		return nil, s.Refuse(ctx, action, id, p.Code, cats, err)

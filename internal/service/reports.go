@@ -22,7 +22,7 @@ type LegacyItem struct {
 func (s *Service) LegacyReport(ctx context.Context) ([]LegacyItem, error) {
 	const action = "report.legacy"
 	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActAudit, "*") {
-		return nil, s.Refuse(ctx, action, "", "", nil, derbes.Forbidden("", "permission", "your role may not read compliance reports"))
+		return nil, s.Refuse(ctx, action, "", "", nil, s.denied(ctx, "", "your role may not read compliance reports"))
 	}
 	r := s.db.Read()
 	out := []LegacyItem{}

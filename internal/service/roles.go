@@ -1,6 +1,10 @@
 package service
 
-import "github.com/derbes-kz/derbes"
+import (
+	"context"
+
+	"github.com/derbes-kz/derbes"
+)
 
 // Role names of the default roles (R-ACCESS-1). Roles are data: these are
 // installed on a new database, and the responsible person edits them later.
@@ -46,4 +50,18 @@ func DefaultRoles() []derbes.Role {
 		// reads back what the admission purposes allow.
 		{Name: RoleIntegration, Permissions: perms(rw, []string{"p4.1b", "p4.2a", "p4.2b1", "p4.2b2", "p4.2b3"}, "*")},
 	}
+}
+
+// denied is the refusal of an action the principal's role does not allow.
+// A staff member whose session is restricted is told why instead: they
+// reach personal data once they have enrolled a second factor and
+// acknowledged the current instructions (R-ACCESS-3, R-ACCESS-4).
+func (s *Service) denied(ctx context.Context, field, msg string) *derbes.Error {
+	switch derbes.PrincipalFrom(ctx).Restricted {
+	case "instructions":
+		return derbes.Forbidden(field, "instructions-not-acknowledged", "acknowledge the current data-protection instructions first")
+	case "mfa":
+		return derbes.Forbidden(field, "mfa-required", "enrol a second factor first")
+	}
+	return derbes.Forbidden(field, "permission", msg)
 }

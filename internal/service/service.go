@@ -39,6 +39,7 @@ type Service struct {
 	cal      *calendar.Calendar
 	mail     mail.Sender
 	sms      sms.Sender
+	lockFor  time.Duration
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -49,6 +50,7 @@ type Options struct {
 	Calendar *calendar.Calendar // Kazakhstan's working days; the embedded default when nil
 	Mail     mail.Sender        // e-mail for one-time codes and notices; none when nil
 	SMS      sms.Sender         // SMS gateway; none when nil
+	LockFor  time.Duration      // how long repeated sign-in failures lock an account; 15 minutes when 0
 	Logger   *slog.Logger
 	Now      func() time.Time // the clock; time.Now when nil
 }
@@ -72,6 +74,10 @@ func New(ctx context.Context, db *store.DB, master vault.Master, cat *derbes.Cat
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.lockFor = opt.LockFor
+	if s.lockFor <= 0 {
+		s.lockFor = 15 * time.Minute
 	}
 	r := db.Read()
 	stored, found, err := r.LatestCatalogue(ctx)
@@ -101,6 +107,10 @@ func New(ctx context.Context, db *store.DB, master vault.Master, cat *derbes.Cat
 	s.kr = kr
 	db.Start(kr)
 	if err := s.install(ctx, found, fresh); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.EnsureInstructions(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -70,6 +70,35 @@ func unique(cat *derbes.Category) bool {
 // Errors: EInvalid (bad input), EForbidden (permission, basis or
 // minimisation), EConflict (a subject with the same IIN or document exists).
 func (s *Service) CreateSubject(ctx context.Context, in NewSubject) (*SubjectView, error) {
+	pc, err := s.buildCreate(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.Write(ctx, pc.write); err != nil {
+		return nil, err
+	}
+	return pc.view, nil
+}
+
+// pendingCreate is a checked, encrypted create, ready to be written in a
+// transaction of its own or inside a larger one (a staff account).
+type pendingCreate struct {
+	s     *Service
+	cats  []string
+	p     *derbes.Purpose
+	subj  derbes.Subject
+	ev    *derbes.ConsentEvent
+	key   store.WrappedKey
+	rows  []store.StoredValue
+	idx   []store.IndexEntry
+	vals  []checked
+	basis derbes.Basis
+	view  *SubjectView
+}
+
+// buildCreate runs every check of a create and does its cryptography, all
+// outside the writer. A refusal is audited.
+func (s *Service) buildCreate(ctx context.Context, in NewSubject) (*pendingCreate, error) {
 	const action = "subject.create"
 	cats := sortedKeys(in.Values)
 	p, vals, terms, basis, err := s.prepareCreate(ctx, in)
@@ -83,44 +112,47 @@ func (s *Service) CreateSubject(ctx context.Context, in NewSubject) (*SubjectVie
 	}
 	now := s.now().UTC()
 	principal := derbes.PrincipalFrom(ctx)
-	subj := derbes.Subject{ID: id, Kind: in.Kind, Citizenship: in.Citizenship, CreatedAt: now, CreatedBy: principal.ID, Legacy: in.Legacy}
-	rows, idx := s.seal(sk, id, p.Code, vals, in.Source, principal.ID, now, nil)
-	var ev *derbes.ConsentEvent
+	pc := &pendingCreate{s: s, cats: cats, p: p, vals: vals, basis: basis,
+		subj: derbes.Subject{ID: id, Kind: in.Kind, Citizenship: in.Citizenship, CreatedAt: now, CreatedBy: principal.ID, Legacy: in.Legacy},
+		key:  store.WrappedKey{Purpose: p.Code, KeyVersion: kv, Wrapped: wrapped}}
+	pc.rows, pc.idx = s.seal(sk, id, p.Code, vals, in.Source, principal.ID, now, nil)
 	if terms != nil {
-		ev = &derbes.ConsentEvent{ID: newID(), SubjectID: id, Kind: derbes.EventGive, Terms: terms, At: now, RecordedBy: principal.ID}
-		ev.ConsentID = ev.ID
-		basis = derbes.Basis{Kind: derbes.BasisConsent, ConsentID: ev.ID}
+		pc.ev = &derbes.ConsentEvent{ID: newID(), SubjectID: id, Kind: derbes.EventGive, Terms: terms, At: now, RecordedBy: principal.ID}
+		pc.ev.ConsentID = pc.ev.ID
+		pc.basis = derbes.Basis{Kind: derbes.BasisConsent, ConsentID: pc.ev.ID}
 	}
-	err = s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
-		if err := checkDuplicates(ctx, c, id, vals, idx); err != nil {
-			return []derbes.AuditEntry{s.entry(ctx, action, "", p.Code, cats, derbes.OutcomeRefused, derbes.RuleOf(err))}, err
-		}
-		var entries []derbes.AuditEntry
-		if err := c.InsertSubject(ctx, subj); err != nil {
-			return nil, err
-		}
-		if ev != nil {
-			if err := c.AppendConsentEvent(ctx, ev); err != nil {
-				return nil, err
-			}
-			e := s.entry(ctx, "consent.give", id, joinPurposes(terms.Purposes), terms.Categories, derbes.OutcomeOK, "")
-			e.Basis = "consent:" + ev.ID
-			entries = append(entries, e)
-		}
-		if err := c.InsertSubjectKey(ctx, id, store.WrappedKey{Purpose: p.Code, KeyVersion: kv, Wrapped: wrapped}); err != nil {
-			return nil, err
-		}
-		if err := insertValues(ctx, c, rows, idx, true); err != nil {
-			return nil, err
-		}
-		e := s.entry(ctx, action, id, p.Code, cats, derbes.OutcomeOK, "")
-		e.Basis = basis.String()
-		return append(entries, e), nil
-	})
-	if err != nil {
+	pc.view = s.view(pc.subj, p, pc.basis, vals, pc.rows)
+	return pc, nil
+}
+
+// write is the create's part of a transaction (a store.WriteFunc).
+func (pc *pendingCreate) write(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
+	s, id := pc.s, pc.subj.ID
+	const action = "subject.create"
+	if err := checkDuplicates(ctx, c, id, pc.vals, pc.idx); err != nil {
+		return []derbes.AuditEntry{s.entry(ctx, action, "", pc.p.Code, pc.cats, derbes.OutcomeRefused, derbes.RuleOf(err))}, err
+	}
+	var entries []derbes.AuditEntry
+	if err := c.InsertSubject(ctx, pc.subj); err != nil {
 		return nil, err
 	}
-	return s.view(subj, p, basis, vals, rows), nil
+	if pc.ev != nil {
+		if err := c.AppendConsentEvent(ctx, pc.ev); err != nil {
+			return nil, err
+		}
+		e := s.entry(ctx, "consent.give", id, joinPurposes(pc.ev.Terms.Purposes), pc.ev.Terms.Categories, derbes.OutcomeOK, "")
+		e.Basis = "consent:" + pc.ev.ID
+		entries = append(entries, e)
+	}
+	if err := c.InsertSubjectKey(ctx, id, pc.key); err != nil {
+		return nil, err
+	}
+	if err := insertValues(ctx, c, pc.rows, pc.idx, true); err != nil {
+		return nil, err
+	}
+	e := s.entry(ctx, action, id, pc.p.Code, pc.cats, derbes.OutcomeOK, "")
+	e.Basis = pc.basis.String()
+	return append(entries, e), nil
 }
 
 // prepareCreate runs every check of a create that needs no database: the
@@ -181,7 +213,7 @@ func (s *Service) prepareCreate(ctx context.Context, in NewSubject) (*derbes.Pur
 // and only without a consent (a consent would make it not legacy).
 func (s *Service) checkLegacy(ctx context.Context, in NewSubject) error {
 	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActAdminister, "*") {
-		return derbes.Forbidden("legacy", "permission", "only an administrator's import stores legacy data")
+		return s.denied(ctx, "legacy", "only an administrator's import stores legacy data")
 	}
 	if in.Consent != nil {
 		return derbes.Invalid("legacy", "legacy-with-consent", "data with a consent is not legacy data")
@@ -209,7 +241,7 @@ func checkCovered(p *derbes.Purpose, consents []derbes.Consent, vals []checked, 
 func (s *Service) checkValues(ctx context.Context, a derbes.Action, p *derbes.Purpose, citizenship string, in map[string]json.RawMessage) ([]checked, error) {
 	role := derbes.PrincipalFrom(ctx).Role
 	if !role.AllowsAny(a, p.Code) {
-		return nil, derbes.Forbidden("purpose", "permission", "your role may not do this under this purpose")
+		return nil, s.denied(ctx, "purpose", "your role may not do this under this purpose")
 	}
 	out := make([]checked, 0, len(in))
 	for _, key := range sortedKeys(in) {
@@ -219,7 +251,7 @@ func (s *Service) checkValues(ctx context.Context, a derbes.Action, p *derbes.Pu
 			return nil, err
 		}
 		if !role.Allows(a, p.Code, key) {
-			return nil, derbes.Forbidden(field, "permission", "your role may not write this category")
+			return nil, s.denied(ctx, field, "your role may not write this category")
 		}
 		v, err := checkValue(field, cat, citizenship, in[key])
 		if err != nil {

@@ -1,0 +1,53 @@
+package auth
+
+import (
+	"errors"
+	"testing"
+)
+
+// FuzzCheckPassword feeds CheckPassword arbitrary encodings. It must never
+// panic, never verify a password against a malformed encoding, and never
+// accept parameters out of bounds (so no fuzz input can make it derive a key
+// with, say, 4 GiB of memory). Seeds are in testdata/fuzz/FuzzCheckPassword.
+//
+// covers R-ACCESS-4
+func FuzzCheckPassword(f *testing.F) {
+	f.Add("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAA", "pw")
+	f.Fuzz(func(t *testing.T, encoded, password string) {
+		p, _, _, perr := decodeHash(encoded)
+		if perr == nil && p.validate() != nil {
+			t.Fatalf("decoded out-of-bounds params %+v", p)
+		}
+		if perr == nil && (p.Memory > 1024 || p.Time > 2 || p.Threads > 2) {
+			return // well formed but too costly to hash on every fuzz input
+		}
+		ok, rehash, err := CheckPassword(encoded, password)
+		if err != nil {
+			if ok || rehash || !errors.Is(err, ErrMalformedHash) {
+				t.Fatalf("malformed: got ok=%v rehash=%v err=%v", ok, rehash, err)
+			}
+			return
+		}
+		if ok { // only a real hash of password can verify
+			if enc := encodeHash(p, mustSalt(t, encoded), mustKey(t, encoded)); enc != encoded {
+				t.Fatalf("verified a non-canonical encoding %q (canonical %q)", encoded, enc)
+			}
+		}
+	})
+}
+
+func mustSalt(t *testing.T, encoded string) []byte {
+	_, salt, _, err := decodeHash(encoded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return salt
+}
+
+func mustKey(t *testing.T, encoded string) []byte {
+	_, _, key, err := decodeHash(encoded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
