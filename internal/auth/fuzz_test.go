@@ -14,7 +14,7 @@ import (
 func FuzzCheckPassword(f *testing.F) {
 	f.Add("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$AAAAAAAAAAAAAAAAAAAAAA", "pw")
 	f.Fuzz(func(t *testing.T, encoded, password string) {
-		p, _, _, perr := decodeHash(encoded)
+		p, salt, key, perr := decodeHash(encoded)
 		if perr == nil && p.validate() != nil {
 			t.Fatalf("decoded out-of-bounds params %+v", p)
 		}
@@ -22,32 +22,13 @@ func FuzzCheckPassword(f *testing.F) {
 			return // well formed but too costly to hash on every fuzz input
 		}
 		ok, rehash, err := CheckPassword(encoded, password)
-		if err != nil {
-			if ok || rehash || !errors.Is(err, ErrMalformedHash) {
-				t.Fatalf("malformed: got ok=%v rehash=%v err=%v", ok, rehash, err)
-			}
-			return
-		}
-		if ok { // only a real hash of password can verify
-			if enc := encodeHash(p, mustSalt(t, encoded), mustKey(t, encoded)); enc != encoded {
-				t.Fatalf("verified a non-canonical encoding %q (canonical %q)", encoded, enc)
-			}
+		switch {
+		case err != nil && (ok || rehash || !errors.Is(err, ErrMalformedHash)):
+			t.Fatalf("malformed: got ok=%v rehash=%v err=%v", ok, rehash, err)
+		case (err == nil) != (perr == nil):
+			t.Fatalf("CheckPassword err %v, but decodeHash err %v", err, perr)
+		case ok && encodeHash(p, salt, key) != encoded:
+			t.Fatalf("verified a non-canonical encoding %q", encoded)
 		}
 	})
-}
-
-func mustSalt(t *testing.T, encoded string) []byte {
-	_, salt, _, err := decodeHash(encoded)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return salt
-}
-
-func mustKey(t *testing.T, encoded string) []byte {
-	_, _, key, err := decodeHash(encoded)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key
 }

@@ -59,6 +59,15 @@ func Routes(a *api.API) []Route {
 		{"POST", "/api/v1/consents/verify", Token, a.VerifyConsents},
 		{"GET", "/api/v1/reports/legacy", Token, a.LegacyReport},
 
+		{"GET", "/api/v1/staff", Token, a.ListStaff},
+		{"POST", "/api/v1/staff", Token, a.CreateStaff},
+		{"GET", "/api/v1/roles", Token, a.ListRoles},
+		{"PUT", "/api/v1/roles/{name}", Token, a.PutRole},
+		{"GET", "/api/v1/instructions", Token, a.CurrentInstructions},
+		{"POST", "/api/v1/instructions", Token, a.PublishInstructions},
+		{"POST", "/api/v1/appointments", Token, a.Appoint},
+		{"GET", "/api/v1/appointments/current", Token, a.Responsible},
+
 		{"GET", "/api/v1/audit", Token, a.AuditTrail},
 		{"POST", "/api/v1/audit/verify", Token, a.VerifyAudit},
 	}

@@ -117,6 +117,9 @@ func randomCode() string {
 // (code-wrong, code-expired), EConflict (code-used).
 func (s *Service) VerifyCode(ctx context.Context, challengeID, code string) error {
 	const action = "code.verify"
+	if !s.canAny(ctx, derbes.ActWrite) {
+		return s.Refuse(ctx, action, "", "", nil, s.denied(ctx, "", "your role may not verify codes"))
+	}
 	now := s.now().UTC()
 	var verdict error
 	err := s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {

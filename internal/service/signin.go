@@ -181,7 +181,9 @@ func (s *Service) Session(ctx context.Context, token string) (derbes.Principal, 
 	}
 	now := s.now().UTC()
 	if now.UnixMicro() >= sess.ExpiresAt || now.Sub(time.UnixMicro(sess.LastSeen)) >= SessionIdle {
-		s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) { return nil, c.DeleteSession(ctx, h) })
+		s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
+			return nil, c.DeleteSession(ctx, h)
+		})
 		return derbes.Anonymous, nil, &derbes.Error{Code: derbes.EUnauthorized, Rule: "session-expired", Message: "the session has expired; please sign in again"}
 	}
 	st, err := r.StaffByID(ctx, sess.StaffID)
