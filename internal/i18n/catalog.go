@@ -145,7 +145,7 @@ func (c *Catalog) lookup(l Lang, key string, args []any) (string, bool) {
 // arg returns the value of the argument called name.
 func arg(args []any, name string) (any, bool) {
 	for i := 0; i+1 < len(args); i += 2 {
-		if fmt.Sprint(args[i]) == name {
+		if s, ok := args[i].(string); ok && s == name || !ok && fmt.Sprint(args[i]) == name {
 			return args[i+1], true
 		}
 	}

@@ -1,13 +1,18 @@
 package service
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/mail"
 	"github.com/derbes-kz/derbes/internal/mailtest"
+	"github.com/derbes-kz/derbes/internal/sms"
 )
 
 // kzUniversities are two invented universities in Kazakhstan (registry ids).
@@ -266,5 +271,48 @@ func TestLegacyDataIsStorageOnly(t *testing.T) {
 		if rep, _ := e.svc.LegacyReport(e.ctx); len(rep) != 0 {
 			t.Errorf("legacy report still lists the subject: %+v", rep)
 		}
+	})
+}
+
+// covers R-BASIS-2: the same code flow by SMS, through a real HTTP gateway
+// (the pluggable generic sender) that receives the text.
+func TestElectronicConsentBySMSCode(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b struct{ Phone, Message string }
+		json.NewDecoder(r.Body).Decode(&b)
+		mu.Lock()
+		got = append(got, b.Message)
+		mu.Unlock()
+	}))
+	defer gw.Close()
+	sender, err := sms.NewHTTP(sms.Config{URL: gw.URL + "/send", Method: "POST", ContentType: "application/json",
+		Body: `{"phone":"{to}","message":"{text}"}`}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eachEngine(t, func(t *testing.T, e *env) {
+		e = newEnvWith(t, string(e.db.Engine()), Options{SMS: sender})
+		v := e.create(applicant(), "p4.1b")
+		ch, err := e.svc.SendCode(e.ctx, v.ID, "sms", "ru")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		m := codeRE.FindStringSubmatch(got[len(got)-1])
+		mu.Unlock()
+		if m == nil {
+			t.Fatal("no code in the SMS")
+		}
+		if err := e.svc.VerifyCode(e.ctx, ch.ID, m[1]); err != nil {
+			t.Fatal(err)
+		}
+		k, err := e.svc.GiveConsent(e.ctx, v.ID, NewConsent{Purposes: []string{"p4.2a"}, Form: derbes.FormCode, Evidence: derbes.Evidence{ChallengeID: ch.ID}})
+		if err != nil || k.Evidence.Channel != "sms" {
+			t.Fatalf("consent by SMS code: %v %+v", err, k)
+		}
+		_, err = e.svc.SendCode(e.ctx, v.ID, "email", "ru")
+		wantErr(t, err, derbes.EUnavailable, "", "code-channel-off")
 	})
 }
