@@ -65,12 +65,9 @@ func (a *API) LegacyReport(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, map[string]any{"subjects": items})
 }
 
-func docLang(r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l != "" {
-		return l
-	}
-	return "kk"
-}
+// docLang is the ?lang= of a document request; empty means the consent's
+// own language.
+func docLang(r *http.Request) string { return r.URL.Query().Get("lang") }
 
 func writePDF(w http.ResponseWriter, name string, data []byte) error {
 	w.Header().Set("Content-Type", "application/pdf")
@@ -90,11 +87,15 @@ func (a *API) ConsentForm(w http.ResponseWriter, r *http.Request) error {
 
 // ConsentReceipt handles GET /api/v1/subjects/{id}/consents/{consentId}/receipt?lang=…&format=pdf|json.
 func (a *API) ConsentReceipt(w http.ResponseWriter, r *http.Request) error {
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "pdf" && format != "json" {
+		return a.svc.Refuse(r.Context(), "consent.receipt", r.PathValue("id"), "", nil, derbes.Invalid("format", "format", "the format is pdf or json"))
+	}
 	pdfDoc, js, err := a.svc.ConsentReceipt(r.Context(), r.PathValue("id"), r.PathValue("consentId"), docLang(r))
 	if err != nil {
 		return err
 	}
-	if r.URL.Query().Get("format") == "json" {
+	if format == "json" {
 		w.Header().Set("Content-Type", "application/json")
 		_, err := w.Write(js)
 		return err

@@ -25,7 +25,10 @@ var (
 	admissions = []string{service.RoleResponsible, service.RoleAdmissions, service.RoleIntegration}
 	anyReader  = []string{service.RoleResponsible, service.RoleAdmissions, service.RoleHR, service.RoleAccountant, service.RoleIntegration}
 	auditors   = []string{service.RoleResponsible, service.RoleAuditor}
-	everyone   = principals
+	// consent documents show the name and IIN: roles that may read them
+	// under the rights purpose.
+	rightsReaders = []string{service.RoleResponsible, service.RoleAdmissions}
+	everyone      = principals
 )
 
 // allowed is the documented matrix: who passes authorisation on each route
@@ -46,8 +49,8 @@ var allowed = map[string][]string{
 	"POST /api/v1/subjects/{id}/consents/refusals":                       {service.RoleResponsible},
 	"POST /api/v1/subjects/{id}/consents/{consentId}/withdraw":           admissions,
 	"POST /api/v1/subjects/{id}/consents/{consentId}/withdrawal-refusal": admissions,
-	"GET /api/v1/subjects/{id}/consents/{consentId}/form":                anyReader,
-	"GET /api/v1/subjects/{id}/consents/{consentId}/receipt":             anyReader,
+	"GET /api/v1/subjects/{id}/consents/{consentId}/form":                rightsReaders,
+	"GET /api/v1/subjects/{id}/consents/{consentId}/receipt":             rightsReaders,
 	"PUT /api/v1/subjects/{id}/consents/{consentId}/scan":                anyReader,
 	"POST /api/v1/subjects/{id}/codes":                                   anyReader,
 	"POST /api/v1/codes/{challengeId}/verify":                            anyReader,

@@ -4,10 +4,10 @@
 // recovery codes, and opaque session tokens.
 //
 // The package is pure: it stores nothing, reads no clock of its own (times
-// are arguments) and keeps no mutable state. Callers persist what it returns
-// (hashes, the last used TOTP step, recovery-code hashes, token hashes) and
-// never the secrets themselves, except the TOTP secret, which both sides
-// must know and which the caller seals with internal/vault.
+// are arguments) and keeps nothing between calls. Callers persist what it
+// returns (hashes, the last used TOTP step, recovery-code hashes, token
+// hashes) and never the secrets themselves, except the TOTP secret, which
+// both sides must know and which the caller seals with internal/vault.
 //
 // Everything that compares a secret does so in constant time. Password
 // hashing is deliberately slow and memory-hungry (64 MiB per call with

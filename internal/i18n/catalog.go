@@ -198,8 +198,8 @@ func (c *Catalog) Missing() map[Lang][]string {
 	plural := make(map[string]bool) // every message: base key → plural?
 	for _, m := range c.msgs {
 		for key := range m {
-			if i := strings.LastIndexByte(key, '.'); i > 0 && isPluralForm(key[i+1:]) {
-				plural[key[:i]] = true
+			if base, _ := splitPlural(key); base != "" {
+				plural[base] = true
 			} else if !plural[key] {
 				plural[key] = false
 			}
@@ -223,4 +223,14 @@ func (c *Catalog) Missing() map[Lang][]string {
 		}
 	}
 	return missing
+}
+
+// splitPlural splits the key of a plural form into its base and form
+// ("common.records.few" → "common.records", "few"). For any other key it
+// returns "", "".
+func splitPlural(key string) (base, form string) {
+	if i := strings.LastIndexByte(key, '.'); i > 0 && isPluralForm(key[i+1:]) {
+		return key[:i], key[i+1:]
+	}
+	return "", ""
 }

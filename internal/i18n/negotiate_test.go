@@ -12,28 +12,28 @@ func TestNegotiate(t *testing.T) {
 	}{
 		{"", "", KK},
 		{"ru", "", RU},
-		{"en", "ru-RU,ru;q=0.9", EN},         // the remembered choice wins
-		{" EN ", "", EN},                     // tolerant of case and spaces
-		{"de", "ru", RU},                     // an invalid cookie is ignored
-		{"", "ru-RU,ru;q=0.9,en;q=0.8", RU},  // region subtags count as the language
-		{"", "kk-KZ,kk;q=0.9", KK},           //
-		{"", "en-US,en;q=0.9", EN},           //
-		{"", "de-DE,de;q=0.9,en;q=0.5", EN},  // first supported one
-		{"", "fr, de", KK},                   // none supported
-		{"", "en;q=0.5, ru;q=0.9", RU},       // q-values, not order, decide
-		{"", "en;q=0.8, ru;q=0.8", EN},       // equal q: order decides
-		{"", "ru;q=0, en;q=0.1", EN},         // q=0 means "not this one"
-		{"", "ru;q=0", KK},                   //
-		{"", "ru;q=abc, en", EN},             // a malformed q-value drops its entry
-		{"", "ru;q=2, en", EN},               //
-		{"", "ru;q=NaN, en", EN},             //
-		{"", "*", KK},                        // a wildcard says nothing
+		{"en", "ru-RU,ru;q=0.9", EN},           // the remembered choice wins
+		{" EN ", "", EN},                       // tolerant of case and spaces
+		{"de", "ru", RU},                       // an invalid cookie is ignored
+		{"", "ru-RU,ru;q=0.9,en;q=0.8", RU},    // region subtags count as the language
+		{"", "kk-KZ,kk;q=0.9", KK},             //
+		{"", "en-US,en;q=0.9", EN},             //
+		{"", "de-DE,de;q=0.9,en;q=0.5", EN},    // first supported one
+		{"", "fr, de", KK},                     // none supported
+		{"", "en;q=0.5, ru;q=0.9", RU},         // q-values, not order, decide
+		{"", "en;q=0.8, ru;q=0.8", EN},         // equal q: order decides
+		{"", "ru;q=0, en;q=0.1", EN},           // q=0 means "not this one"
+		{"", "ru;q=0", KK},                     //
+		{"", "ru;q=abc, en", EN},               // a malformed q-value drops its entry
+		{"", "ru;q=2, en", EN},                 //
+		{"", "ru;q=NaN, en", EN},               //
+		{"", "*", KK},                          // a wildcard says nothing
 		{"", " ru ; q=0.7 , en ; q = 0.6", RU}, // white space
-		{"", "KK", KK},                       //
-		{"", "ru_RU", RU},                    //
-		{"", ",,;,;q=", KK},                  // junk
-		{"", "kz", KK},                       // a country code, not a language
-		{"", "rus", KK},                      //
+		{"", "KK", KK},                         //
+		{"", "ru_RU", RU},                      //
+		{"", ",,;,;q=", KK},                    // junk
+		{"", "kz", KK},                         // a country code, not a language
+		{"", "rus", KK},                        //
 	}
 	for _, tt := range tests {
 		if got := Negotiate(tt.cookie, tt.accept); got != tt.want {

@@ -13,7 +13,6 @@ import (
 // seedTrail writes a few audited operations and returns the entry count.
 func seedTrail(t *testing.T, e *env) int {
 	t.Helper()
-	e.db.CheckpointEvery = 4
 	for i, iin := range []string{"980514301233", "051103645675", "001231600911"} {
 		vals := applicant()
 		vals["iin"] = iin

@@ -26,7 +26,8 @@ const evidencePurpose = "rights"
 func (s *Service) consentInput(ctx context.Context, action, subjectID, consentID string) (consentdoc.Input, error) {
 	in := consentdoc.Input{Catalogue: s.cat}
 	cats := []string{"full_name", "iin"}
-	if !s.canAny(ctx, derbes.ActRead) {
+	role := derbes.PrincipalFrom(ctx).Role
+	if !role.Allows(derbes.ActRead, evidencePurpose, "full_name") || !role.Allows(derbes.ActRead, evidencePurpose, "iin") {
 		return in, s.Refuse(ctx, action, subjectID, evidencePurpose, cats, s.denied(ctx, "", "your role may not read consents"))
 	}
 	ks, err := s.db.Read().Consents(ctx, subjectID)
@@ -39,6 +40,11 @@ func (s *Service) consentInput(ctx context.Context, action, subjectID, consentID
 			&derbes.Error{Code: derbes.ENotFound, Field: "consentId", Rule: "consent-unknown", Message: "no such consent for this subject"})
 	}
 	in.Terms, in.ConsentID, in.GivenAt = ks[i].ConsentTerms, ks[i].ID, ks[i].GivenAt
+	if in.Terms.Representative != "" {
+		if in.RepresentativeName, err = s.optionalPlain(ctx, in.Terms.Representative, "full_name"); err != nil {
+			return in, err
+		}
+	}
 	if in.SubjectName, err = s.optionalPlain(ctx, subjectID, "full_name"); err != nil {
 		return in, err
 	}

@@ -71,8 +71,8 @@ func (s *Service) terms(ctx context.Context, in NewConsent) (*derbes.ConsentTerm
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(s.now()) {
 		return nil, derbes.Invalid("consent.expiresAt", "date-future", "the consent must end in the future")
 	}
-	if in.Representative != "" && in.Relationship == "" {
-		return nil, derbes.Invalid("consent.relationship", "relationship", "a representative's consent states the relationship")
+	if (in.Representative != "") != (in.Relationship != "") {
+		return nil, derbes.Invalid("consent.relationship", "relationship", "a representative's consent states the relationship, and only it does")
 	}
 	lang := in.Language
 	if lang == "" {
@@ -81,12 +81,9 @@ func (s *Service) terms(ctx context.Context, in NewConsent) (*derbes.ConsentTerm
 	if !slices.Contains([]string{"kk", "ru", "en"}, lang) {
 		return nil, derbes.Invalid("consent.language", "language", "the language must be kk, ru or en")
 	}
-	form := in.Form
-	if form == "" {
-		form = derbes.FormContract
-	}
-	if !derbes.ValidForm(form) {
-		return nil, derbes.Invalid("consent.form", "consent-form", "the form must be document, contract, electronic-code or e-signature")
+	form, err := s.consentForm(in)
+	if err != nil {
+		return nil, err
 	}
 	if form == derbes.FormCode && in.Evidence.ChallengeID == "" {
 		return nil, derbes.Invalid("consent.evidence.challengeId", "code-required", "electronic consent is confirmed by a one-time code")
@@ -97,11 +94,33 @@ func (s *Service) terms(ctx context.Context, in NewConsent) (*derbes.ConsentTerm
 	t := &derbes.ConsentTerms{OperatorName: s.operator.Name, OperatorBIN: s.operator.BIN, Purposes: in.Purposes,
 		Categories: in.Categories, ExpiresAt: in.ExpiresAt, ThirdParty: in.ThirdParty, Recipients: in.Recipients,
 		CrossBorder: len(countries) > 0, Countries: countries, Publication: in.Publication, Other: in.Other,
-		Language: lang, Form: form, Evidence: in.Evidence, Representative: in.Representative, Relationship: in.Relationship}
+		Language: lang, Form: form, Representative: in.Representative, Relationship: in.Relationship,
+		// Only the challenge comes from the caller: the rest of the evidence
+		// (channel, confirmation, scan) is what derbes itself records.
+		Evidence: derbes.Evidence{ChallengeID: in.Evidence.ChallengeID}}
 	if err := s.stampText(t); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// consentForm resolves the form: a P-4.1 purpose may rest on the service
+// contract's clause, but each P-4.2 purpose is opted into separately
+// (P-4.2, P-7.1), so a contract clause cannot carry it.
+func (s *Service) consentForm(in NewConsent) (derbes.ConsentForm, error) {
+	separate := slices.ContainsFunc(in.Purposes, func(p string) bool { return s.cat.Purpose(p).Basis.ConsentForm == "separate" })
+	form := in.Form
+	switch {
+	case form == "" && separate:
+		form = derbes.FormDocument
+	case form == "":
+		form = derbes.FormContract
+	case !derbes.ValidForm(form):
+		return "", derbes.Invalid("consent.form", "consent-form", "the form must be document, contract, electronic-code or e-signature")
+	case form == derbes.FormContract && separate:
+		return "", derbes.Invalid("consent.form", "consent-form-separate", "a purpose of P-4.2 is consented to separately, not by a contract clause")
+	}
+	return form, nil
 }
 
 func (s *Service) checkPurposes(ctx context.Context, purposes []string) error {
@@ -237,7 +256,16 @@ func hasKind(ks []derbes.Kind, key string) bool {
 // Errors: EInvalid, ENotFound, EForbidden.
 func (s *Service) RefuseConsent(ctx context.Context, subjectID string, purposes []string, lang string) error {
 	const action = "consent.refuse"
-	if err := s.checkPurposes(ctx, purposes); err != nil {
+	err := s.checkPurposes(ctx, purposes)
+	if de := derbes.AsError(err); de != nil && de.Field == "consent.purposes" {
+		ce := *de
+		ce.Field = "purposes"
+		err = &ce
+	}
+	if err == nil && !slices.Contains([]string{"kk", "ru", "en"}, lang) {
+		err = derbes.Invalid("language", "language", "the language must be kk, ru or en")
+	}
+	if err != nil {
 		return s.Refuse(ctx, action, subjectID, joinPurposes(purposes), nil, err)
 	}
 	t := &derbes.ConsentTerms{OperatorName: s.operator.Name, OperatorBIN: s.operator.BIN, Purposes: purposes, Language: lang}
@@ -318,6 +346,9 @@ func (s *Service) liveConsent(ctx context.Context, c store.Conn, subjectID, cons
 	}
 	if live {
 		return nil, &derbes.Error{Code: derbes.ENotFound, Field: "consentId", Rule: "consent-not-live", Message: "no live consent with this id for this subject"}
+	}
+	if !slices.ContainsFunc(ks, func(k derbes.Consent) bool { return k.ID == consentID }) {
+		return nil, &derbes.Error{Code: derbes.ENotFound, Field: "consentId", Rule: "consent-unknown", Message: "no such consent for this subject"}
 	}
 	return nil, &derbes.Error{Code: derbes.EConflict, Field: "consentId", Rule: "consent-not-withdrawn", Message: "this consent is not withdrawn"}
 }
@@ -421,13 +452,18 @@ func (s *Service) VerifyConsents(ctx context.Context) (*VerifyReport, error) {
 	next, prev := int64(1), derbes.GenesisHash
 	err := s.db.Read().EachConsentEvent(ctx, func(e *derbes.ConsentEvent, body []byte) error {
 		rep.Entries++
+		var fs []derbes.Finding
 		switch {
 		case e.Seq != next:
-			rep.Findings = append(rep.Findings, derbes.Finding{Seq: next, Kind: "deleted", Detail: "consent events are missing or out of order"})
+			fs = append(fs, derbes.Finding{Seq: next, Kind: "deleted", Detail: "consent events are missing or out of order"})
 		case !bytes.Equal(e.PrevHash, prev):
-			rep.Findings = append(rep.Findings, derbes.Finding{Seq: e.Seq, Kind: "reordered", Detail: "event does not follow the previous one"})
-		case !bytes.Equal(e.ChainHash(e.PrevHash, body), e.Hash):
-			rep.Findings = append(rep.Findings, derbes.Finding{Seq: e.Seq, Kind: "edited", Detail: "event content does not match its hash"})
+			fs = append(fs, derbes.Finding{Seq: e.Seq, Kind: "reordered", Detail: "event does not follow the previous one"})
+		}
+		if !bytes.Equal(e.ChainHash(e.PrevHash, body), e.Hash) {
+			fs = append(fs, derbes.Finding{Seq: e.Seq, Kind: "edited", Detail: "event content does not match its hash"})
+		}
+		if len(rep.Findings) < 1000 {
+			rep.Findings = append(rep.Findings, fs...)
 		}
 		next, prev = e.Seq+1, e.Hash
 		return nil

@@ -40,6 +40,9 @@ func newEnvWith(t testing.TB, engine string, opt Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Checkpoints every 4 entries, from the first: the audit tests tamper
+	// around them.
+	db.CheckpointEvery = 4
 	key := make([]byte, 32)
 	rand.Read(key)
 	master, err := vault.NewLocalMaster(key)

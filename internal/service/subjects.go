@@ -184,6 +184,11 @@ func (s *Service) prepareCreate(ctx context.Context, in NewSubject) (*derbes.Pur
 		if terms, err = s.terms(ctx, *in.Consent); err != nil {
 			return fail(err)
 		}
+		if terms.Form == derbes.FormCode {
+			// A code goes to a subject's address; before the subject exists
+			// there is none to check it against.
+			return fail(derbes.Invalid("consent.form", "code-after-create", "confirm an electronic consent by code once the subject exists"))
+		}
 		consents = []derbes.Consent{{ConsentTerms: *terms, GivenAt: s.now()}}
 	}
 	basis, err := derbes.ResolveBasis(p, consents, s.now())
