@@ -40,6 +40,7 @@ type Service struct {
 	mail     mail.Sender
 	sms      sms.Sender
 	lockFor  time.Duration
+	pwSlots  chan struct{} // bounds concurrent argon2id checks
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -75,6 +76,7 @@ func New(ctx context.Context, db *store.DB, master vault.Master, cat *derbes.Cat
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.pwSlots = make(chan struct{}, 2)
 	s.lockFor = opt.LockFor
 	if s.lockFor <= 0 {
 		s.lockFor = 15 * time.Minute

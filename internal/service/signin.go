@@ -44,7 +44,10 @@ func (s *Service) SignIn(ctx context.Context, login, password, code, addr string
 	if ferr == nil {
 		hash = st.PasswordHash
 	}
-	pwOK, _, _ := auth.CheckPassword(hash, password)
+	pwOK, err := s.checkPassword(ctx, hash, password)
+	if err != nil {
+		return "", err
+	}
 	pwOK = pwOK && ferr == nil && st.Active
 	tok, tokHash, err := auth.NewSessionToken()
 	if err != nil {
@@ -84,6 +87,24 @@ func (s *Service) SignIn(ctx context.Context, login, password, code, addr string
 		return "", verdict
 	}
 	return tok, nil
+}
+
+// checkPassword runs argon2id with at most two checks at a time: each
+// takes ~100 ms and 64 MiB, and a burst of sign-ins must not exhaust
+// memory. A damaged stored hash is logged, and fails like a wrong password.
+func (s *Service) checkPassword(ctx context.Context, hash, password string) (bool, error) {
+	select {
+	case s.pwSlots <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-s.pwSlots }()
+	ok, _, err := auth.CheckPassword(hash, password)
+	if err != nil {
+		s.log.ErrorContext(ctx, "stored password hash is malformed", "err", err)
+		return false, nil
+	}
+	return ok, nil
 }
 
 // judgeSignIn decides a sign-in inside the write: the address limit, the
