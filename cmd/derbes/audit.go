@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 
 	"github.com/derbes-kz/derbes"
-	"github.com/derbes-kz/derbes/internal/app"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -21,16 +19,8 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("usage: derbes audit verify [--json] [flags]")
 	}
 	fs := newFlagSet("audit verify", stderr)
-	config := configFlags(fs, getenv)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	cfg, err := config()
-	if err != nil {
-		return err
-	}
-	svc, err := app.OpenService(ctx, cfg, slog.New(slog.DiscardHandler), stderr)
+	svc, err := openForCLI(ctx, fs, args[1:], getenv, stderr)
 	if err != nil {
 		return err
 	}

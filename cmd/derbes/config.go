@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 
 	"github.com/derbes-kz/derbes/internal/app"
+	"github.com/derbes-kz/derbes/internal/service"
 )
 
 // option is one configuration setting: a flag and its environment variable.
@@ -87,4 +90,18 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("derbes "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	return fs
+}
+
+// openForCLI adds the configuration flags to fs, parses args and opens the
+// service for a command that runs beside (or instead of) the server.
+func openForCLI(ctx context.Context, fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*service.Service, error) {
+	config := configFlags(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	cfg, err := config()
+	if err != nil {
+		return nil, err
+	}
+	return app.OpenService(ctx, cfg, slog.New(slog.DiscardHandler), stderr)
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 
 	"github.com/derbes-kz/derbes"
-	"github.com/derbes-kz/derbes/internal/app"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -16,17 +14,9 @@ func runToken(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("usage: derbes token issue --name NAME --role ROLE [flags]")
 	}
 	fs := newFlagSet("token issue", stderr)
-	config := configFlags(fs, getenv)
 	name := fs.String("name", "", "what the token is for (e.g. \"website form\")")
 	role := fs.String("role", service.RoleIntegration, "the role the token acts with")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	cfg, err := config()
-	if err != nil {
-		return err
-	}
-	svc, err := app.OpenService(ctx, cfg, slog.New(slog.DiscardHandler), stderr)
+	svc, err := openForCLI(ctx, fs, args[1:], getenv, stderr)
 	if err != nil {
 		return err
 	}

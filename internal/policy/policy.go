@@ -14,6 +14,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"github.com/derbes-kz/derbes/internal/i18n"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,46 +120,9 @@ func Today(t time.Time) string {
 
 var kazakhstan = time.FixedZone("Asia/Almaty", 5*3600)
 
-// Lang chooses the page's language: the query's lang when it is supported,
-// else the first supported language of the Accept-Language header (by
-// quality, then order), else Kazakh.
+// Lang picks the page's language: ?lang= when it is kk, ru or en, else the
+// first supported language of Accept-Language, else Kazakh (the same rule
+// as everywhere else in derbes: i18n.Negotiate).
 func Lang(query, acceptLanguage string) string {
-	if slices.Contains(Languages, query) {
-		return query
-	}
-	type pref struct {
-		lang string
-		q    float64
-	}
-	var prefs []pref
-	for part := range strings.SplitSeq(acceptLanguage, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		for p := range strings.SplitSeq(params, ";") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
-				f, err := strconv.ParseFloat(v, 64)
-				if err != nil || f < 0 || f > 1 {
-					f = 0
-				}
-				q = f
-			}
-		}
-		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if q > 0 && slices.Contains(Languages, primary) {
-			prefs = append(prefs, pref{primary, q})
-		}
-	}
-	slices.SortStableFunc(prefs, func(a, b pref) int {
-		switch {
-		case a.q > b.q:
-			return -1
-		case a.q < b.q:
-			return 1
-		}
-		return 0
-	})
-	if len(prefs) > 0 {
-		return prefs[0].lang
-	}
-	return "kk"
+	return string(i18n.Negotiate(query, acceptLanguage))
 }

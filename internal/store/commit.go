@@ -208,25 +208,14 @@ func insertAudit(ctx context.Context, c Conn, entries []derbes.AuditEntry) error
 	const chunk = 64
 	for start := 0; start < len(entries); start += chunk {
 		part := entries[start:min(start+chunk, len(entries))]
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO audit_log (seq, at, actor, action, subject_id, categories, purpose, basis, outcome, reason, request_id, prev_hash, hash) VALUES `)
 		args := make([]any, 0, len(part)*cols)
-		for i, e := range part {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteByte('(')
-			for k := range cols {
-				if k > 0 {
-					sb.WriteByte(',')
-				}
-				fmt.Fprintf(&sb, "$%d", i*cols+k+1)
-			}
-			sb.WriteByte(')')
+		for _, e := range part {
 			args = append(args, e.Seq, micros(e.At), e.Actor, e.Action, e.SubjectID, strings.Join(e.Categories, ","),
 				e.Purpose, e.Basis, e.Outcome, e.Reason, e.RequestID, e.PrevHash, e.Hash)
 		}
-		if _, err := c.q.ExecContext(ctx, sb.String(), args...); err != nil {
+		q := `INSERT INTO audit_log (seq, at, actor, action, subject_id, categories, purpose, basis, outcome, reason, request_id, prev_hash, hash) VALUES ` +
+			placeholders(len(part), cols)
+		if _, err := c.q.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("store: insert audit entries: %w", err)
 		}
 	}

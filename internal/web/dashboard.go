@@ -1,0 +1,73 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/service"
+)
+
+// panel is one box of the dashboard. Shown is false when the member's role
+// may not see it; Err holds a message when it could not be computed.
+type panel struct {
+	Shown bool
+	Err   string
+}
+
+type dashboardData struct {
+	Responsible *service.Appointment
+	RespErr     string
+	Legacy      panel
+	LegacyCount int
+	Audit       panel
+	Chain       *service.VerifyReport
+	Staff       panel
+	Unacked     []service.StaffView
+}
+
+// Dashboard is the responsible person's overview: their appointment, data
+// kept without a basis, the audit chain, staff who have not acknowledged
+// the instructions, and the panels of later features as empty states.
+func (c *Console) Dashboard(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	role := derbes.PrincipalFrom(ctx).Role
+	p := c.page(w, r, "dashboard.title")
+	d := &dashboardData{}
+	var err error
+	if d.Responsible, err = c.svc.Responsible(ctx); err != nil {
+		d.RespErr = c.errText(p.Lang, err)
+	}
+	if role.AllowsAny(derbes.ActAudit, "*") {
+		d.Legacy.Shown, d.Audit.Shown = true, true
+		legacy, err := c.svc.LegacyReport(ctx)
+		if err != nil {
+			d.Legacy.Err = c.userText(p, err)
+		}
+		d.LegacyCount = len(legacy)
+		if d.Chain, err = c.svc.VerifyAudit(ctx); err != nil {
+			d.Audit.Err = c.userText(p, err)
+		}
+	}
+	if role.AllowsAny(derbes.ActAdminister, "*") || role.AllowsAny(derbes.ActApprove, "*") {
+		d.Staff.Shown = true
+		staff, err := c.svc.Staff(ctx)
+		if err != nil {
+			d.Staff.Err = c.userText(p, err)
+		}
+		for _, s := range staff {
+			if s.Active && !s.Acknowledged {
+				d.Unacked = append(d.Unacked, s)
+			}
+		}
+	}
+	p.Data = d
+	return c.render(w, http.StatusOK, "dashboard", p)
+}
+
+// userText is err's message for a panel; an internal error is logged.
+func (c *Console) userText(p *page, err error) string {
+	if derbes.CodeOf(err) == derbes.EInternal {
+		c.log.Error("console panel", "err", err)
+	}
+	return c.errText(p.Lang, err)
+}

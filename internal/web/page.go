@@ -1,0 +1,198 @@
+package web
+
+import (
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/i18n"
+	"github.com/derbes-kz/derbes/internal/service"
+)
+
+// page is what the layout and every page template receive.
+type page struct {
+	Lang   i18n.Lang
+	Title  string
+	Me     *service.StaffView
+	Nav    []navItem
+	Coming []string
+	Langs  []langItem
+	Here   string // where the language switcher comes back to (a GET page)
+	Flash  string
+	Error  string
+	Issues []issue // the error summary: each field error, linked to its field
+	Data   any
+	msgs   *i18n.Catalog
+}
+
+// issue is one entry of a form's error summary.
+type issue struct {
+	ID, Label, Message string
+}
+
+type navItem struct {
+	Label, Href string
+	Current     bool
+}
+
+type langItem struct {
+	Code, Name string
+	Current    bool
+}
+
+// T translates key into the page's language.
+func (p *page) T(key string, args ...any) string { return p.msgs.T(p.Lang, key, args...) }
+
+// Date formats t as the page's language writes dates.
+func (p *page) Date(t time.Time) string { return i18n.FormatDate(p.Lang, t) }
+
+// DateTime formats t with its time of day (Asia/Almaty).
+func (p *page) DateTime(t time.Time) string { return i18n.FormatDateTime(p.Lang, t) }
+
+// In returns a catalogue text in the page's language.
+func (p *page) In(t derbes.Text) string { return t.In(string(p.Lang)) }
+
+// lang is the request's language: the remembered choice, else the
+// browser's preference, else Kazakh.
+func (c *Console) lang(r *http.Request) i18n.Lang {
+	v := ""
+	if ck, err := r.Cookie(langCookie); err == nil {
+		v = ck.Value
+	}
+	return i18n.Negotiate(v, r.Header.Get("Accept-Language"))
+}
+
+// page starts the page of a request: language, signed-in member,
+// navigation, and the flash message left by the previous request.
+func (c *Console) page(w http.ResponseWriter, r *http.Request, titleKey string) *page {
+	l := c.lang(r)
+	p := &page{Lang: l, msgs: c.msgs, Title: c.msgs.T(l, titleKey), Here: home}
+	if r.Method == http.MethodGet {
+		p.Here = r.URL.RequestURI()
+	}
+	for _, x := range i18n.Langs {
+		p.Langs = append(p.Langs, langItem{Code: string(x), Name: c.msgs.T(x, "lang."+string(x)), Current: x == l})
+	}
+	if s := sessionFrom(r.Context()); s != nil {
+		p.Me = s.me
+		if s.who.Restricted == "" {
+			p.Nav = c.nav(l, s.who.Role, r.URL.Path)
+			for _, k := range comingPages {
+				p.Coming = append(p.Coming, c.msgs.T(l, "nav."+k))
+			}
+		}
+	}
+	if ck, err := r.Cookie(flashCookie); err == nil {
+		if strings.HasPrefix(ck.Value, "console.flash.") {
+			p.Flash = c.msgs.T(l, ck.Value)
+		}
+		c.clearCookie(w, r, flashCookie, "/console/")
+	}
+	return p
+}
+
+// comingPages are the pages of later issues, shown greyed in the navigation.
+var comingPages = []string{"orders", "transfers", "requests", "retention", "statistics", "backups", "breaches"}
+
+// nav is the one navigation of the console: the pages the role may use.
+func (c *Console) nav(l i18n.Lang, role derbes.Role, path string) []navItem {
+	can := func(acts ...derbes.Action) bool {
+		for _, a := range acts {
+			if role.AllowsAny(a, "*") {
+				return true
+			}
+		}
+		return false
+	}
+	items := []struct {
+		key, href string
+		show      bool
+	}{
+		{"nav.dashboard", home, true},
+		{"nav.subjects", "/console/subjects", len(c.purposesFor(role, derbes.ActRead)) > 0},
+		{"nav.catalogue", "/console/catalogue", true},
+		{"nav.staff", "/console/staff", can(derbes.ActAdminister, derbes.ActApprove)},
+		{"nav.roles", "/console/roles", can(derbes.ActAdminister, derbes.ActApprove, derbes.ActAudit)},
+		{"nav.audit", "/console/audit", can(derbes.ActAudit)},
+	}
+	var out []navItem
+	for _, it := range items {
+		if !it.show {
+			continue
+		}
+		cur := path == it.href || (it.href != home && strings.HasPrefix(path, it.href))
+		out = append(out, navItem{Label: c.msgs.T(l, it.key), Href: it.href, Current: cur})
+	}
+	return out
+}
+
+// purposesFor lists the catalogue's purposes under which role may do a.
+func (c *Console) purposesFor(role derbes.Role, a derbes.Action) []*derbes.Purpose {
+	var out []*derbes.Purpose
+	cat := c.svc.Catalogue()
+	for i := range cat.Purposes {
+		if role.AllowsAny(a, cat.Purposes[i].Code) {
+			out = append(out, &cat.Purposes[i])
+		}
+	}
+	return out
+}
+
+// flash leaves a message (a catalogue key) for the next page.
+func (c *Console) flash(w http.ResponseWriter, r *http.Request, key string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/console/", HttpOnly: true,
+		Secure: secureRequest(r), SameSite: http.SameSiteStrictMode, MaxAge: 60})
+}
+
+func (c *Console) clearCookie(w http.ResponseWriter, r *http.Request, name, path string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, HttpOnly: true,
+		Secure: secureRequest(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// secureRequest reports whether the browser reached derbes over HTTPS,
+// directly or through a TLS-terminating proxy that says so
+// (X-Forwarded-Proto). Cookies are marked Secure only then: in production
+// derbes runs behind HTTPS and its cookies are Secure, while on plain
+// http://127.0.0.1 (development, the browser tests) a Secure cookie would
+// not be sent back and nobody could sign in.
+func secureRequest(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// pageTemplate is one page: the layout with the page's "content".
+type pageTemplate struct {
+	t *template.Template
+}
+
+func (pt *pageTemplate) execute(w io.Writer, p *page) error {
+	return pt.t.ExecuteTemplate(w, "layout", p)
+}
+
+// parsePages parses each page template with the layout and the partials.
+func parsePages() (map[string]*pageTemplate, error) {
+	names, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	base, err := template.New("").ParseFS(assets, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*pageTemplate{}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(assets, n)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = &pageTemplate{t: t}
+	}
+	return out, nil
+}
