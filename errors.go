@@ -36,6 +36,9 @@ type Error struct {
 	Field   string
 	Rule    string
 	Message string
+	// Problems lists every item when one refusal covers many (a transfer
+	// refused whole names each subject and category that lacks a basis).
+	Problems []Problem
 }
 
 func (e *Error) Error() string {

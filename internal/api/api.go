@@ -65,6 +65,8 @@ type Problem struct {
 	Field     string `json:"field,omitempty"`
 	Rule      string `json:"rule,omitempty"`
 	RequestID string `json:"requestId,omitempty"`
+	// Problems lists every item of a refusal that covers many.
+	Problems []derbes.Problem `json:"problems,omitempty"`
 }
 
 // Problem writes err as problem+json. An error that is not a domain error
@@ -80,7 +82,7 @@ func (a *API) Problem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	status := statusOf[e.Code]
 	p := Problem{Type: "urn:derbes:problem:" + string(e.Code), Title: http.StatusText(status), Status: status,
-		Detail: e.Message, Field: e.Field, Rule: e.Rule, RequestID: derbes.RequestIDFrom(r.Context())}
+		Detail: e.Message, Field: e.Field, Rule: e.Rule, RequestID: derbes.RequestIDFrom(r.Context()), Problems: e.Problems}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="derbes"`)
 	}

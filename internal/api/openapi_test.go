@@ -225,6 +225,16 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"PolicyAdds", reflect.TypeFor[policy.Adds](), false},
 		{"PolicyList", reflect.TypeFor[policyView](), false},
 		{"ReconsentItem", reflect.TypeFor[service.ReconsentItem](), false},
+		{"StaffCreate", reflect.TypeFor[staffBody](), true},
+		{"Staff", reflect.TypeFor[service.StaffView](), false},
+		{"Permission", reflect.TypeFor[derbes.Permission](), true},
+		{"Role", reflect.TypeFor[derbes.Role](), false},
+		{"RoleUpdate", reflect.TypeFor[roleBody](), true},
+		{"InstructionText", reflect.TypeFor[service.InstructionText](), true},
+		{"InstructionsPublish", reflect.TypeFor[instructionsBody](), true},
+		{"Instructions", reflect.TypeFor[service.Instructions](), false},
+		{"AppointmentCreate", reflect.TypeFor[appointmentBody](), true},
+		{"Appointment", reflect.TypeFor[service.Appointment](), false},
 	} {
 		s := at(doc, "components", "schemas", c.schema)
 		if s == nil {
@@ -261,16 +271,20 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 func TestOpenAPIExamplesDecode(t *testing.T) {
 	doc := loadOpenAPI(t)
 	bodies := map[string]func() any{
-		"createSubject":    func() any { return new(createSubjectBody) },
-		"updateSubject":    func() any { return new(updateSubjectBody) },
-		"searchSubjects":   func() any { return new(searchBody) },
-		"giveConsent":      func() any { return new(consentBody) },
-		"refuseConsent":    func() any { return new(refuseBody) },
-		"withdrawConsent":  func() any { return new(reasonBody) },
-		"refuseWithdrawal": func() any { return new(reasonBody) },
-		"sendCode":         func() any { return new(codeBody) },
-		"verifyCode":       func() any { return new(verifyCodeBody) },
-		"publishPolicy":    func() any { return new(publishPolicyBody) },
+		"createSubject":       func() any { return new(createSubjectBody) },
+		"updateSubject":       func() any { return new(updateSubjectBody) },
+		"searchSubjects":      func() any { return new(searchBody) },
+		"giveConsent":         func() any { return new(consentBody) },
+		"refuseConsent":       func() any { return new(refuseBody) },
+		"withdrawConsent":     func() any { return new(reasonBody) },
+		"refuseWithdrawal":    func() any { return new(reasonBody) },
+		"sendCode":            func() any { return new(codeBody) },
+		"verifyCode":          func() any { return new(verifyCodeBody) },
+		"publishPolicy":       func() any { return new(publishPolicyBody) },
+		"createStaff":         func() any { return new(staffBody) },
+		"putRole":             func() any { return new(roleBody) },
+		"publishInstructions": func() any { return new(instructionsBody) },
+		"appointResponsible":  func() any { return new(appointmentBody) },
 	}
 	check := func(name string, example any, dst any) {
 		t.Helper()

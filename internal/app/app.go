@@ -26,6 +26,7 @@ import (
 	"github.com/derbes-kz/derbes/internal/sms"
 	"github.com/derbes-kz/derbes/internal/store"
 	"github.com/derbes-kz/derbes/internal/vault"
+	"github.com/derbes-kz/derbes/internal/web"
 )
 
 // Config is derbes's configuration. Every field is settable by a flag and
@@ -186,9 +187,15 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) 
 		svc.Close(ctx)
 		return nil, fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
+	console, err := web.New(svc, log)
+	if err != nil {
+		ln.Close()
+		svc.Close(ctx)
+		return nil, err
+	}
 	a := &App{Service: svc, ln: ln, served: make(chan error, 1)}
 	a.srv = &http.Server{
-		Handler:           server.Handler(api.New(svc, log), log),
+		Handler:           server.Handler(api.New(svc, log), console, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

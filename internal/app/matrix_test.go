@@ -56,6 +56,15 @@ var allowed = map[string][]string{
 	"POST /api/v1/codes/{challengeId}/verify":                            anyReader,
 	"POST /api/v1/consents/verify":                                       auditors,
 	"GET /api/v1/reports/legacy":                                         auditors,
+	"GET /api/v1/subjects/{id}/transfers":                                anyReader,
+	"POST /api/v1/subjects/{id}/life-health":                             {service.RoleResponsible},
+	"POST /api/v1/subjects/{id}/blocks":                                  {service.RoleResponsible, service.RoleAdmissions},
+	"GET /api/v1/recipients":                                             anyToken,
+	"POST /api/v1/recipients":                                            {service.RoleResponsible, service.RoleAdmin},
+	"POST /api/v1/transfers":                                             {service.RoleResponsible, service.RoleAdmissions},
+	"GET /api/v1/transfers/{id}/package":                                 {service.RoleResponsible, service.RoleAdmissions},
+	"POST /api/v1/authority-requests":                                    {service.RoleResponsible},
+	"POST /api/v1/authority-requests/{id}/decision":                      {service.RoleResponsible},
 	"GET /api/v1/staff":                                                  {service.RoleResponsible, service.RoleAdmin},
 	"POST /api/v1/staff":                                                 {service.RoleAdmin},
 	"GET /api/v1/roles":                                                  {service.RoleResponsible, service.RoleAuditor, service.RoleAdmin},
@@ -125,6 +134,12 @@ func request(rt server.Route, f fixture, n int) (string, []byte) {
 		"POST /api/v1/appointments":                                          `{"staffId":"none","fromDate":"2026-01-01","orderRef":"Order 1"}`,
 		"POST /api/v1/policy/versions":                                       `{"effective":"2099-01-01","texts":{"kk":"# С","ru":"# П","en":"# P"},"summary":{"kk":"ж","ru":"н","en":"n"}}`,
 		"PUT /api/v1/subjects/{id}/consents/{consentId}/scan":                "%PDF-1.4\n",
+		"POST /api/v1/subjects/{id}/life-health":                             `{"recipientId":"none","justification":"test"}`,
+		"POST /api/v1/subjects/{id}/blocks":                                  `{"category":"*","reason":"matrix test"}`,
+		"POST /api/v1/recipients":                                            `{"kind":"education-org","names":{"kk":"У","ru":"У","en":"U"},"country":"KZ","channel":"email"}`,
+		"POST /api/v1/transfers":                                             `{"recipientId":"none","purpose":"p4.2b1","channel":"email","subjects":["x"],"categories":["full_name"],"basis":"consent"}`,
+		"POST /api/v1/authority-requests":                                    `{"recipientId":"none","number":"1","date":"2026-01-01","grounds":"g","subjects":["x"],"categories":["iin"],"scanSha256":"` + strings.Repeat("a", 64) + `"}`,
+		"POST /api/v1/authority-requests/{id}/decision":                      `{"approve":true}`,
 	}
 	return path, []byte(bodies[rt.Method+" "+rt.Pattern])
 }

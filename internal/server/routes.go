@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/derbes-kz/derbes/internal/api"
+	"github.com/derbes-kz/derbes/internal/web"
 )
 
 // Access says who may call a route.
@@ -17,6 +18,13 @@ type Access string
 const (
 	Public Access = "public" // anyone, no personal data
 	Token  Access = "token"  // a bearer API token; the service checks its role
+	// Console is a staff-console page that needs a signed-in staff member
+	// (the session cookie); the web package resolves the session, and sends
+	// a restricted member to the second-factor or instructions page.
+	Console Access = "console"
+	// ConsolePublic is a console page or asset served without a session:
+	// the sign-in page, the language switch, the stylesheet.
+	ConsolePublic Access = "console-public"
 )
 
 // Route is one entry of the URL surface.
@@ -59,6 +67,16 @@ func Routes(a *api.API) []Route {
 		{"POST", "/api/v1/consents/verify", Token, a.VerifyConsents},
 		{"GET", "/api/v1/reports/legacy", Token, a.LegacyReport},
 
+		{"GET", "/api/v1/subjects/{id}/transfers", Token, a.SubjectTransfers},
+		{"POST", "/api/v1/subjects/{id}/life-health", Token, a.RecordLifeHealth},
+		{"POST", "/api/v1/subjects/{id}/blocks", Token, a.BlockSubject},
+		{"GET", "/api/v1/recipients", Token, a.ListRecipients},
+		{"POST", "/api/v1/recipients", Token, a.CreateRecipient},
+		{"POST", "/api/v1/transfers", Token, a.CreateTransfer},
+		{"GET", "/api/v1/transfers/{id}/package", Token, a.TransferPackage},
+		{"POST", "/api/v1/authority-requests", Token, a.RegisterAuthorityRequest},
+		{"POST", "/api/v1/authority-requests/{id}/decision", Token, a.DecideAuthorityRequest},
+
 		{"GET", "/api/v1/staff", Token, a.ListStaff},
 		{"POST", "/api/v1/staff", Token, a.CreateStaff},
 		{"GET", "/api/v1/roles", Token, a.ListRoles},
@@ -73,14 +91,58 @@ func Routes(a *api.API) []Route {
 	}
 }
 
+// ConsoleRoutes returns the staff console's pages: HTML, not part of the
+// API contract (openapi.yaml covers Routes only). Every state change is a
+// POST, which the cross-origin protection of middleware.go guards.
+func ConsoleRoutes(c *web.Console) []Route {
+	return []Route{
+		{"GET", "/static/console.css", ConsolePublic, c.CSS},
+		{"GET", "/console/signin", ConsolePublic, c.SignInPage},
+		{"POST", "/console/signin", ConsolePublic, c.SignIn},
+		{"POST", "/console/lang", ConsolePublic, c.SetLanguage},
+		{"POST", "/console/signout", Console, c.SignOut},
+		{"GET", "/console/mfa", Console, c.MFAPage},
+		{"POST", "/console/mfa/begin", Console, c.MFABegin},
+		{"POST", "/console/mfa/confirm", Console, c.MFAConfirm},
+		{"GET", "/console/instructions", Console, c.InstructionsPage},
+		{"POST", "/console/instructions", Console, c.AcknowledgeInstructions},
+
+		{"GET", "/console/{$}", Console, c.Dashboard},
+		{"GET", "/console/subjects", Console, c.SubjectsPage},
+		{"POST", "/console/subjects/search", Console, c.Search},
+		{"GET", "/console/subjects/new", Console, c.NewSubjectPage},
+		{"POST", "/console/subjects/new", Console, c.CreateSubject},
+		{"GET", "/console/subjects/{id}", Console, c.SubjectPage},
+		{"POST", "/console/subjects/{id}/edit", Console, c.SubjectEdit},
+		{"GET", "/console/subjects/{id}/consents/{consentId}/withdraw", Console, c.WithdrawPage},
+		{"POST", "/console/subjects/{id}/consents/{consentId}/withdraw", Console, c.Withdraw},
+		{"GET", "/console/catalogue", Console, c.CataloguePage},
+		{"GET", "/console/staff", Console, c.StaffPage},
+		{"POST", "/console/staff", Console, c.CreateStaff},
+		{"GET", "/console/roles", Console, c.RolesPage},
+		{"GET", "/console/roles/{name}", Console, c.RoleEditPage},
+		{"POST", "/console/roles/{name}", Console, c.PutRole},
+		{"GET", "/console/audit", Console, c.AuditPage},
+		{"POST", "/console/audit/verify", Console, c.VerifyAudit},
+		{"GET", "/console/", Console, c.NotFound},
+	}
+}
+
 // Handler returns the http.Handler serving every route, wrapped in the
 // middleware of middleware.go.
-func Handler(a *api.API, log *slog.Logger) http.Handler {
+func Handler(a *api.API, c *web.Console, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range Routes(a) {
 		h := a.Handle(rt.Handler)
 		if rt.Access == Token {
 			h = a.RequireToken(h)
+		}
+		mux.Handle(rt.Method+" "+rt.Pattern, h)
+	}
+	for _, rt := range ConsoleRoutes(c) {
+		h := c.Handle(rt.Handler)
+		if rt.Access == Console {
+			h = c.RequireSession(rt.Handler)
 		}
 		mux.Handle(rt.Method+" "+rt.Pattern, h)
 	}

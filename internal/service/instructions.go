@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/store"
@@ -83,7 +84,8 @@ func (s *Service) PublishInstructions(ctx context.Context, texts map[string]Inst
 	}
 	for _, l := range []string{"kk", "ru", "en"} {
 		t := texts[l]
-		if strings.TrimSpace(t.Title) == "" || strings.TrimSpace(t.Body) == "" || strings.TrimSpace(t.Liability) == "" {
+		if strings.TrimSpace(t.Title) == "" || strings.TrimSpace(t.Body) == "" || strings.TrimSpace(t.Liability) == "" ||
+			len(t.Title) > 300 || checkText(t.Title) != nil || !utf8.ValidString(t.Body+t.Liability) {
 			return nil, s.Refuse(ctx, action, "", "", nil, derbes.Invalid("texts."+l, "required", "each language needs a title, a body and the liability statement"))
 		}
 	}
@@ -225,7 +227,10 @@ func (s *Service) PutRole(ctx context.Context, r derbes.Role) error {
 }
 
 func (s *Service) checkRole(r derbes.Role) error {
-	if r.Name == "" || len(r.Name) > 64 || strings.ContainsAny(r.Name, " /") {
+	if r.Permissions == nil {
+		return derbes.Invalid("permissions", "required", "a role lists its permissions (an empty list for none)")
+	}
+	if r.Name == "" || len(r.Name) > 64 || strings.ContainsAny(r.Name, " /") || checkText(r.Name) != nil {
 		return derbes.Invalid("name", "role-name", "a role name is 1 to 64 characters without spaces or slashes")
 	}
 	actions := []derbes.Action{derbes.ActRead, derbes.ActWrite, derbes.ActExport, derbes.ActTransfer, derbes.ActApprove,

@@ -107,6 +107,17 @@ func (s *Service) checkPassword(ctx context.Context, hash, password string) (boo
 	return ok, nil
 }
 
+// hashPassword hashes a new password under the same bound as checks.
+func (s *Service) hashPassword(ctx context.Context, password string) (string, error) {
+	select {
+	case s.pwSlots <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	defer func() { <-s.pwSlots }()
+	return auth.HashPassword(password, auth.DefaultParams)
+}
+
 // judgeSignIn decides a sign-in inside the write: the address limit, the
 // account lock, the second factor; it records failures and locks.
 func (s *Service) judgeSignIn(ctx context.Context, c store.Conn, idx, addrKey []byte, pwOK bool, code string, now time.Time) (error, []derbes.AuditEntry, error) {

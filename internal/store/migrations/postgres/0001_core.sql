@@ -225,3 +225,101 @@ CREATE TABLE appointments (
   appointed_by TEXT NOT NULL,
   at           BIGINT NOT NULL
 );
+
+-- Third parties (R-TRANSFER-1): organisations, not personal data.
+CREATE TABLE recipients (
+  id         TEXT PRIMARY KEY,
+  kind       TEXT NOT NULL,
+  names      TEXT NOT NULL,
+  country    TEXT NOT NULL,
+  reg_number TEXT NOT NULL,
+  channel    TEXT NOT NULL,
+  contact    TEXT NOT NULL,
+  active     BOOLEAN NOT NULL,
+  created_at BIGINT NOT NULL,
+  created_by TEXT NOT NULL
+);
+-- Applicants' orders (R-APPLY-1) and their status history.
+CREATE TABLE orders (
+  id            TEXT PRIMARY KEY,
+  subject_id    TEXT NOT NULL REFERENCES subjects(id),
+  services      TEXT NOT NULL,
+  institutions  TEXT NOT NULL,
+  academic_year TEXT NOT NULL,
+  programme     TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  created_at    BIGINT NOT NULL,
+  created_by    TEXT NOT NULL,
+  closed_at     BIGINT
+);
+CREATE INDEX orders_subject ON orders (subject_id);
+CREATE TABLE order_events (
+  order_id   TEXT NOT NULL REFERENCES orders(id),
+  subject_id TEXT NOT NULL,
+  status     TEXT NOT NULL,
+  at         BIGINT NOT NULL,
+  by_actor   TEXT NOT NULL
+);
+CREATE INDEX order_events_order ON order_events (order_id, at);
+-- Motivated requests of authorised bodies (P-5.2) and life-or-health
+-- records (P-5.1): the bases of a transfer without consent.
+CREATE TABLE authority_requests (
+  id           TEXT PRIMARY KEY,
+  recipient_id TEXT NOT NULL REFERENCES recipients(id),
+  number       TEXT NOT NULL,
+  request_date TEXT NOT NULL,
+  grounds      TEXT NOT NULL,
+  subjects     TEXT NOT NULL,
+  categories   TEXT NOT NULL,
+  confidential BOOLEAN NOT NULL,
+  scan_digest  TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  registered_by TEXT NOT NULL,
+  registered_at BIGINT NOT NULL,
+  decided_by   TEXT NOT NULL DEFAULT '',
+  decided_at   BIGINT
+);
+CREATE TABLE life_health (
+  id            TEXT PRIMARY KEY,
+  subject_id    TEXT NOT NULL REFERENCES subjects(id),
+  recipient_id  TEXT NOT NULL REFERENCES recipients(id),
+  justification TEXT NOT NULL,
+  recorded_by   TEXT NOT NULL,
+  at            BIGINT NOT NULL
+);
+-- The transfer register (R-TRANSFER-3): every disclosure, with the exact
+-- versions of the values sent (never the values).
+CREATE TABLE transfers (
+  id           TEXT PRIMARY KEY,
+  recipient_id TEXT NOT NULL REFERENCES recipients(id),
+  purpose      TEXT NOT NULL,
+  channel      TEXT NOT NULL,
+  basis_kind   TEXT NOT NULL,
+  basis_ref    TEXT NOT NULL,
+  created_by   TEXT NOT NULL,
+  at           BIGINT NOT NULL,
+  package_hash TEXT NOT NULL,
+  signature    BYTEA NOT NULL,
+  key_version  INTEGER NOT NULL
+);
+CREATE TABLE transfer_items (
+  transfer_id TEXT NOT NULL REFERENCES transfers(id),
+  subject_id  TEXT NOT NULL REFERENCES subjects(id),
+  category    TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  basis       TEXT NOT NULL,
+  PRIMARY KEY (transfer_id, subject_id, category)
+);
+CREATE INDEX transfer_items_subject ON transfer_items (subject_id, category);
+-- Blocking (R-RIGHTS-4): a whole subject (category '*') or chosen categories.
+CREATE TABLE blocks (
+  id          TEXT PRIMARY KEY,
+  subject_id  TEXT NOT NULL REFERENCES subjects(id),
+  category    TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  blocked_by  TEXT NOT NULL,
+  blocked_at  BIGINT NOT NULL,
+  released_by TEXT NOT NULL DEFAULT '',
+  released_at BIGINT
+);
+CREATE INDEX blocks_subject ON blocks (subject_id);
