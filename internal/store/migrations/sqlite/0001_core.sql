@@ -132,6 +132,7 @@ CREATE TABLE files (
   subject_id   TEXT NOT NULL REFERENCES subjects(id),
   purpose      TEXT NOT NULL,
   category     TEXT NOT NULL,
+  order_id     TEXT NOT NULL DEFAULT '',
   content_type TEXT NOT NULL,
   size         INTEGER NOT NULL,
   digest       BLOB NOT NULL,
