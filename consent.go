@@ -46,24 +46,27 @@ type Evidence struct {
 // Art. 8 p.4 with the purposes they serve (R-BASIS-2). It holds no
 // personal value: the subject is referred to by id.
 type ConsentTerms struct {
-	OperatorName   string      `json:"operatorName"` // item 1
-	OperatorBIN    string      `json:"operatorBin"`  // item 1
-	Purposes       []string    `json:"purposes"`
-	Categories     []string    `json:"categories"`               // item 7: the data; empty = every category of the purposes
-	ExpiresAt      *time.Time  `json:"expiresAt,omitempty"`      // item 3; nil = until the purposes are achieved (Art. 8 p.6)
-	ThirdParty     bool        `json:"thirdParty"`               // item 4
-	Recipients     []Recipient `json:"recipients,omitempty"`     // item 4
-	CrossBorder    bool        `json:"crossBorder"`              // item 5
-	Countries      []string    `json:"countries,omitempty"`      // item 5
-	Publication    bool        `json:"publication"`              // item 6
-	Other          string      `json:"other,omitempty"`          // item 8
-	TextVersion    string      `json:"textVersion"`              // the consent text shown, by version
-	TextSHA256     string      `json:"textSha256"`               // and its hash
-	Language       string      `json:"language"`                 // kk, ru or en
-	Form           ConsentForm `json:"form"`                     //
-	Evidence       Evidence    `json:"evidence"`                 //
-	Representative string      `json:"representative,omitempty"` // subject id of the legal representative who consented (Art. 7 p.1)
-	Relationship   string      `json:"relationship,omitempty"`   // of the representative to the subject
+	OperatorName string      `json:"operatorName"` // item 1
+	OperatorBIN  string      `json:"operatorBin"`  // item 1
+	Purposes     []string    `json:"purposes"`
+	Categories   []string    `json:"categories"`           // item 7: the data; empty = every category of the purposes
+	ExpiresAt    *time.Time  `json:"expiresAt,omitempty"`  // item 3; nil = until the purposes are achieved (Art. 8 p.6)
+	ThirdParty   bool        `json:"thirdParty"`           // item 4
+	Recipients   []Recipient `json:"recipients,omitempty"` // item 4
+	CrossBorder  bool        `json:"crossBorder"`          // item 5
+	Countries    []string    `json:"countries,omitempty"`  // item 5
+	Publication  bool        `json:"publication"`          // item 6
+	// NotifyTransfers: the subject asks to be told of each transfer of
+	// their data (Law 94-V Art. 19), within 10 working days.
+	NotifyTransfers bool        `json:"notifyTransfers,omitempty"`
+	Other           string      `json:"other,omitempty"`          // item 8
+	TextVersion     string      `json:"textVersion"`              // the consent text shown, by version
+	TextSHA256      string      `json:"textSha256"`               // and its hash
+	Language        string      `json:"language"`                 // kk, ru or en
+	Form            ConsentForm `json:"form"`                     //
+	Evidence        Evidence    `json:"evidence"`                 //
+	Representative  string      `json:"representative,omitempty"` // subject id of the legal representative who consented (Art. 7 p.1)
+	Relationship    string      `json:"relationship,omitempty"`   // of the representative to the subject
 }
 
 // Consent event kinds. The consent history is a hash-chained sequence of

@@ -12,20 +12,21 @@ import (
 )
 
 type consentBody struct {
-	Purposes       []string           `json:"purposes"`
-	Categories     []string           `json:"categories,omitempty"`
-	ExpiresAt      *time.Time         `json:"expiresAt,omitempty"`
-	ThirdParty     bool               `json:"thirdParty,omitempty"`
-	Recipients     []derbes.Recipient `json:"recipients,omitempty"`
-	CrossBorder    bool               `json:"crossBorder,omitempty"`
-	Countries      []string           `json:"countries,omitempty"`
-	Publication    bool               `json:"publication,omitempty"`
-	Other          string             `json:"other,omitempty"`
-	Language       string             `json:"language,omitempty"`
-	Form           derbes.ConsentForm `json:"form,omitempty"`
-	Evidence       derbes.Evidence    `json:"evidence,omitempty"`
-	Representative string             `json:"representative,omitempty"`
-	Relationship   string             `json:"relationship,omitempty"`
+	Purposes        []string           `json:"purposes"`
+	Categories      []string           `json:"categories,omitempty"`
+	ExpiresAt       *time.Time         `json:"expiresAt,omitempty"`
+	ThirdParty      bool               `json:"thirdParty,omitempty"`
+	Recipients      []derbes.Recipient `json:"recipients,omitempty"`
+	CrossBorder     bool               `json:"crossBorder,omitempty"`
+	Countries       []string           `json:"countries,omitempty"`
+	Publication     bool               `json:"publication,omitempty"`
+	NotifyTransfers bool               `json:"notifyTransfers,omitempty"`
+	Other           string             `json:"other,omitempty"`
+	Language        string             `json:"language,omitempty"`
+	Form            derbes.ConsentForm `json:"form,omitempty"`
+	Evidence        derbes.Evidence    `json:"evidence,omitempty"`
+	Representative  string             `json:"representative,omitempty"`
+	Relationship    string             `json:"relationship,omitempty"`
 }
 
 func (c *consentBody) toService() *service.NewConsent {
@@ -34,7 +35,7 @@ func (c *consentBody) toService() *service.NewConsent {
 	}
 	return &service.NewConsent{Purposes: c.Purposes, Categories: c.Categories, ExpiresAt: c.ExpiresAt,
 		ThirdParty: c.ThirdParty, Recipients: c.Recipients, CrossBorder: c.CrossBorder, Countries: c.Countries,
-		Publication: c.Publication, Other: c.Other, Language: c.Language, Form: c.Form, Evidence: c.Evidence,
+		Publication: c.Publication, NotifyTransfers: c.NotifyTransfers, Other: c.Other, Language: c.Language, Form: c.Form, Evidence: c.Evidence,
 		Representative: c.Representative, Relationship: c.Relationship}
 }
 

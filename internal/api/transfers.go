@@ -167,3 +167,13 @@ func (a *API) BlockSubject(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// SendTransferNotices handles POST /api/v1/transfer-notices/send: tell
+// subjects of transfers where their consent asks for it (Art. 19).
+func (a *API) SendTransferNotices(w http.ResponseWriter, r *http.Request) error {
+	res, err := a.svc.SendTransferNotices(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, res)
+}

@@ -63,6 +63,7 @@ var allowed = map[string][]string{
 	"POST /api/v1/subjects/{id}/orders":                                  admissions,
 	"POST /api/v1/orders/{id}/status":                                    admissions,
 	"PUT /api/v1/orders/{id}/documents/{category}":                       admissions,
+	"POST /api/v1/transfer-notices/send":                                 {service.RoleResponsible},
 	"GET /api/v1/recipients":                                             anyToken,
 	"POST /api/v1/recipients":                                            {service.RoleResponsible, service.RoleAdmin},
 	"POST /api/v1/transfers":                                             {service.RoleResponsible, service.RoleAdmissions},

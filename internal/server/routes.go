@@ -78,6 +78,7 @@ func Routes(a *api.API) []Route {
 		{"POST", "/api/v1/recipients", Token, a.CreateRecipient},
 		{"POST", "/api/v1/transfers", Token, a.CreateTransfer},
 		{"GET", "/api/v1/transfers/{id}/package", Token, a.TransferPackage},
+		{"POST", "/api/v1/transfer-notices/send", Token, a.SendTransferNotices},
 		{"POST", "/api/v1/authority-requests", Token, a.RegisterAuthorityRequest},
 		{"POST", "/api/v1/authority-requests/{id}/decision", Token, a.DecideAuthorityRequest},
 

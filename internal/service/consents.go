@@ -21,20 +21,21 @@ const WithdrawalRefusalDays = 15
 // it was given and what proves it. The operator's name and BIN and the
 // consent text's version and hash are filled in by the service.
 type NewConsent struct {
-	Purposes       []string
-	Categories     []string
-	ExpiresAt      *time.Time
-	ThirdParty     bool
-	Recipients     []derbes.Recipient
-	CrossBorder    bool
-	Countries      []string
-	Publication    bool
-	Other          string
-	Language       string
-	Form           derbes.ConsentForm
-	Evidence       derbes.Evidence
-	Representative string
-	Relationship   string
+	Purposes        []string
+	Categories      []string
+	ExpiresAt       *time.Time
+	ThirdParty      bool
+	Recipients      []derbes.Recipient
+	CrossBorder     bool
+	Countries       []string
+	Publication     bool
+	NotifyTransfers bool
+	Other           string
+	Language        string
+	Form            derbes.ConsentForm
+	Evidence        derbes.Evidence
+	Representative  string
+	Relationship    string
 }
 
 // terms validates in and returns the terms to record. The principal must
@@ -93,7 +94,7 @@ func (s *Service) terms(ctx context.Context, in NewConsent) (*derbes.ConsentTerm
 	}
 	t := &derbes.ConsentTerms{OperatorName: s.operator.Name, OperatorBIN: s.operator.BIN, Purposes: in.Purposes,
 		Categories: in.Categories, ExpiresAt: in.ExpiresAt, ThirdParty: in.ThirdParty, Recipients: in.Recipients,
-		CrossBorder: len(countries) > 0, Countries: countries, Publication: in.Publication, Other: in.Other,
+		CrossBorder: len(countries) > 0, Countries: countries, Publication: in.Publication, Other: in.Other, NotifyTransfers: in.NotifyTransfers,
 		Language: lang, Form: form, Representative: in.Representative, Relationship: in.Relationship,
 		// Only the challenge comes from the caller: the rest of the evidence
 		// (channel, confirmation, scan) is what derbes itself records.

@@ -83,3 +83,47 @@ func TestOrderFlowAndStatusMail(t *testing.T) {
 		}
 	})
 }
+
+// covers R-TRANSFER-3 (Art. 19): where the consent asks for it, the subject
+// is told of a transfer by e-mail, tracked; a notice that cannot be sent
+// stays pending and becomes overdue after 10 working days.
+func TestTransferNotices(t *testing.T) {
+	srv := mailtest.Start(t)
+	sender, err := mail.NewSMTP(srv.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eachEngine(t, func(t *testing.T, e *env) {
+		clock := &clockT{t: time.Date(2026, 3, 18, 10, 0, 0, 0, time.UTC)}
+		e = newEnvWith(t, string(e.db.Engine()), Options{Mail: sender, Now: clock.now})
+		reg := e.recipients(t)
+		vals := applicant()
+		vals["email"] = "notice-" + string(e.db.Engine()) + "@example.kz"
+		v := e.create(vals, "p4.1b")
+		if _, err := e.svc.GiveConsent(e.ctx, v.ID, NewConsent{Purposes: []string{"p4.2b1"}, ThirdParty: true, NotifyTransfers: true, Language: "kk",
+			Recipients: []derbes.Recipient{{ID: reg.kzUni, Kind: "education-org", Country: "KZ"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.transfer(TransferRequest{RecipientID: reg.kzUni, Purpose: "p4.2b1", Subjects: []string{v.ID},
+			Categories: []string{"full_name"}, Basis: "consent"}); err != nil {
+			t.Fatal(err)
+		}
+		var due int64
+		e.db.Raw().QueryRow(`SELECT due_at FROM transfer_notices WHERE subject_id = $1`, v.ID).Scan(&due)
+		// 10 working days after Wed 18 March 2026, Nauryz (21–25 March) off: Mon 6 April.
+		if got := time.UnixMicro(due).In(time.FixedZone("KZ", 5*3600)).Format("2006-01-02"); got != "2026-04-06" {
+			t.Errorf("notice due %s, want 2026-04-06", got)
+		}
+		res, err := e.svc.SendTransferNotices(e.ctx)
+		if err != nil || res.Sent != 1 {
+			t.Fatalf("notices: %v %+v", err, res)
+		}
+		msg := srv.WaitFor(t, vals["email"], 10*time.Second)
+		if !strings.Contains(msg.Text, "Алатау техникалық университеті") {
+			t.Errorf("notice: %q", msg.Text)
+		}
+		if res, _ := e.svc.SendTransferNotices(e.ctx); res.Sent != 0 {
+			t.Errorf("a notice was sent twice: %+v", res)
+		}
+	})
+}

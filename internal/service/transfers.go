@@ -69,6 +69,11 @@ func (s *Service) Transfer(ctx context.Context, req TransferRequest) (*TransferR
 		return nil, err
 	}
 	t.PackageHash, t.Signature, t.KeyVersion = pkg.hash, pkg.sig, pkg.keyVersion
+	notify, err := s.noticesOwed(ctx, r, req, bases)
+	if err != nil {
+		return nil, err
+	}
+	due := s.cal.AddWorkingDays(now, TransferNoticeDays).UnixMicro()
 	err = s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
 		var entries []derbes.AuditEntry
 		for _, sid := range req.Subjects {
@@ -76,7 +81,15 @@ func (s *Service) Transfer(ctx context.Context, req TransferRequest) (*TransferR
 			e.Basis = bases[sid]
 			entries = append(entries, e)
 		}
-		return entries, c.InsertTransfer(ctx, t, items)
+		if err := c.InsertTransfer(ctx, t, items); err != nil {
+			return nil, err
+		}
+		for _, sid := range notify {
+			if err := c.InsertTransferNotice(ctx, store.TransferNotice{TransferID: t.ID, SubjectID: sid, DueAt: due}); err != nil {
+				return nil, err
+			}
+		}
+		return entries, nil
 	})
 	if err != nil {
 		return nil, err
@@ -222,6 +235,30 @@ func (s *Service) currentItems(ctx context.Context, r store.Conn, req TransferRe
 		}
 	}
 	return items, nil
+}
+
+// TransferNoticeDays is the legal term, in working days, to tell a subject
+// of a transfer when their consent asks for it (Law 94-V Art. 19).
+const TransferNoticeDays = 10
+
+// noticesOwed lists the subjects whose consent, the transfer's basis, asks
+// to be told of transfers.
+func (s *Service) noticesOwed(ctx context.Context, r store.Conn, req TransferRequest, bases map[string]string) ([]string, error) {
+	var out []string
+	for _, sid := range req.Subjects {
+		id, ok := strings.CutPrefix(bases[sid], "consent:")
+		if !ok {
+			continue
+		}
+		ks, err := r.Consents(ctx, sid)
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(ks, func(k derbes.Consent) bool { return k.ID == id && k.NotifyTransfers }) {
+			out = append(out, sid)
+		}
+	}
+	return out, nil
 }
 
 // coverLanguage is the cover letter's language: asked for, or by the

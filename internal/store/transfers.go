@@ -298,3 +298,50 @@ func (c Conn) LifeHealthRecord(ctx context.Context, id, subjectID, recipientID s
 	}
 	return n > 0, nil
 }
+
+// TransferNotice is a notice owed to a subject about a transfer (Art. 19).
+type TransferNotice struct {
+	TransferID string        `json:"transferId"`
+	SubjectID  string        `json:"subjectId"`
+	DueAt      int64         `json:"-"`
+	SentAt     sql.NullInt64 `json:"-"`
+	Outcome    string        `json:"outcome"`
+}
+
+// InsertTransferNotice records a notice owed.
+func (c Conn) InsertTransferNotice(ctx context.Context, n TransferNotice) error {
+	_, err := c.q.ExecContext(ctx, `INSERT INTO transfer_notices (transfer_id, subject_id, due_at) VALUES ($1, $2, $3)`, n.TransferID, n.SubjectID, n.DueAt)
+	if err != nil {
+		return fmt.Errorf("store: insert transfer notice: %w", err)
+	}
+	return nil
+}
+
+// PendingTransferNotices returns the notices not yet sent, earliest due first.
+func (c Conn) PendingTransferNotices(ctx context.Context, limit int) ([]TransferNotice, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT transfer_id, subject_id, due_at, sent_at, outcome FROM transfer_notices
+		WHERE sent_at IS NULL ORDER BY due_at LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: read transfer notices: %w", err)
+	}
+	defer rows.Close()
+	var out []TransferNotice
+	for rows.Next() {
+		var n TransferNotice
+		if err := rows.Scan(&n.TransferID, &n.SubjectID, &n.DueAt, &n.SentAt, &n.Outcome); err != nil {
+			return nil, fmt.Errorf("store: read transfer notices: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// MarkTransferNotice records a notice's outcome; sent marks it done.
+func (c Conn) MarkTransferNotice(ctx context.Context, transferID, subjectID, outcome string, sentAt sql.NullInt64) error {
+	_, err := c.q.ExecContext(ctx, `UPDATE transfer_notices SET outcome = $1, sent_at = $2 WHERE transfer_id = $3 AND subject_id = $4`,
+		outcome, sentAt, transferID, subjectID)
+	if err != nil {
+		return fmt.Errorf("store: mark transfer notice: %w", err)
+	}
+	return nil
+}

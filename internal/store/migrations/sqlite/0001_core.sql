@@ -324,3 +324,13 @@ CREATE TABLE blocks (
   released_at INTEGER
 );
 CREATE INDEX blocks_subject ON blocks (subject_id);
+-- Notices to subjects of transfers of their data, where their consent
+-- asks for them (Law 94-V Art. 19): due within 10 working days, tracked.
+CREATE TABLE transfer_notices (
+  transfer_id TEXT NOT NULL REFERENCES transfers(id),
+  subject_id  TEXT NOT NULL REFERENCES subjects(id),
+  due_at      INTEGER NOT NULL,
+  sent_at     INTEGER,
+  outcome     TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (transfer_id, subject_id)
+);
