@@ -177,3 +177,12 @@ func (a *API) SendTransferNotices(w http.ResponseWriter, r *http.Request) error 
 	}
 	return writeJSON(w, http.StatusOK, res)
 }
+
+// UnblockSubject handles DELETE /api/v1/subjects/{id}/blocks/{blockId}.
+func (a *API) UnblockSubject(w http.ResponseWriter, r *http.Request) error {
+	if err := a.svc.Unblock(r.Context(), r.PathValue("id"), r.PathValue("blockId")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -64,6 +64,7 @@ var allowed = map[string][]string{
 	"POST /api/v1/orders/{id}/status":                                    admissions,
 	"PUT /api/v1/orders/{id}/documents/{category}":                       admissions,
 	"POST /api/v1/transfer-notices/send":                                 {service.RoleResponsible},
+	"DELETE /api/v1/subjects/{id}/blocks/{blockId}":                      {service.RoleResponsible, service.RoleAdmissions},
 	"GET /api/v1/recipients":                                             anyToken,
 	"POST /api/v1/recipients":                                            {service.RoleResponsible, service.RoleAdmin},
 	"POST /api/v1/transfers":                                             {service.RoleResponsible, service.RoleAdmissions},
@@ -119,7 +120,7 @@ func request(rt server.Route, f fixture, n int) (string, []byte) {
 		consent = f.withdrawn
 	}
 	path = strings.ReplaceAll(path, "{consentId}", consent)
-	path = strings.NewReplacer("{category}", "phone", "{version}", "1", "{name}", "intern", "{challengeId}", "0123").Replace(path)
+	path = strings.NewReplacer("{category}", "phone", "{version}", "1", "{name}", "intern", "{challengeId}", "0123", "{blockId}", "none").Replace(path)
 	if rt.Method == "GET" && strings.HasPrefix(rt.Pattern, "/api/v1/subjects/{id}") && !strings.Contains(rt.Pattern, "consents") {
 		path += "?purpose=p4.1b"
 	}

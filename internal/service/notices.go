@@ -76,6 +76,9 @@ func (s *Service) sendNotice(ctx context.Context, n store.TransferNotice) (strin
 	if s.mail == nil {
 		return "no-email", nil
 	}
+	if s.isBlocked(ctx, n.SubjectID, "email") {
+		return "blocked", nil
+	}
 	r := s.db.Read()
 	t, _, err := r.TransferByID(ctx, n.TransferID)
 	if err != nil {

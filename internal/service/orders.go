@@ -189,6 +189,8 @@ func (s *Service) notifyOrder(ctx context.Context, o store.Order, status string)
 	switch {
 	case berr != nil || !slices.Contains(derbes.CoveredCategories(p, ks, s.now()), "email"):
 		outcome = "no-consent"
+	case s.isBlocked(ctx, o.SubjectID, "email"):
+		outcome = "blocked"
 	case s.mail == nil:
 		outcome = "no-email"
 	default:

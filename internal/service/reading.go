@@ -57,10 +57,14 @@ func (s *Service) load(ctx context.Context, c store.Conn, id string, p *derbes.P
 	if err != nil {
 		return nil, nil, err
 	}
+	blocked, err := s.blockedCategories(ctx, c, id, p)
+	if err != nil {
+		return nil, nil, err
+	}
 	role := derbes.PrincipalFrom(ctx).Role
 	var cats []string
 	for _, k := range derbes.CoveredCategories(p, consents, s.now()) {
-		if role.Allows(derbes.ActRead, p.Code, k) {
+		if role.Allows(derbes.ActRead, p.Code, k) && !blocked[k] {
 			cats = append(cats, k)
 		}
 	}
@@ -85,6 +89,28 @@ func (s *Service) load(ctx context.Context, c store.Conn, id string, p *derbes.P
 		read = append(read, r.Category)
 	}
 	return v, read, nil
+}
+
+// blockedCategories returns the categories blocked for a subject (R-RIGHTS-4).
+// A whole-subject block refuses the read outright. Handling the subject's
+// own request (the rights purpose) still sees everything: it is what
+// decides the request.
+func (s *Service) blockedCategories(ctx context.Context, c store.Conn, id string, p *derbes.Purpose) (map[string]bool, error) {
+	out := map[string]bool{}
+	if p.Code == "rights" {
+		return out, nil
+	}
+	blocks, err := c.ActiveBlocks(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range blocks {
+		if b.Category == "*" {
+			return nil, derbes.Forbidden("", "subject-blocked", "the subject's data is blocked: storage only until unblocked")
+		}
+		out[b.Category] = true
+	}
+	return out, nil
 }
 
 // open decrypts one stored value with its subject key for the purpose it

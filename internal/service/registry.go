@@ -272,3 +272,36 @@ func (s *Service) ReceivedBy(ctx context.Context, subjectID, category string) ([
 	}
 	return out, s.db.Audit(ctx, s.entry(ctx, action, subjectID, "", cats, derbes.OutcomeOK, ""))
 }
+
+// isBlocked reports whether a subject, or one category of it, is blocked.
+// On a storage error it answers true: a message not sent is the safe side.
+func (s *Service) isBlocked(ctx context.Context, subjectID, category string) bool {
+	blocks, err := s.db.Read().ActiveBlocks(ctx, subjectID)
+	if err != nil {
+		return true
+	}
+	return slices.ContainsFunc(blocks, func(b store.Block) bool { return b.Category == "*" || b.Category == category })
+}
+
+// Unblock releases a block: a recorded decision, audited (R-RIGHTS-4).
+// Errors: EForbidden, ENotFound (no such block in force).
+func (s *Service) Unblock(ctx context.Context, subjectID, blockID string) error {
+	const action = "subject.unblock"
+	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActWrite, "rights") {
+		return s.Refuse(ctx, action, subjectID, "rights", nil, s.denied(ctx, "", "your role may not unblock data"))
+	}
+	return s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
+		e := s.entry(ctx, action, subjectID, "rights", nil, derbes.OutcomeOK, "")
+		e.Basis = "art9-10"
+		ok, err := c.ReleaseBlock(ctx, subjectID, blockID, derbes.PrincipalFrom(ctx).ID, s.now().UnixMicro())
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			err := &derbes.Error{Code: derbes.ENotFound, Field: "blockId", Rule: "block-unknown", Message: "no block in force with this id"}
+			e.Outcome, e.Reason = derbes.OutcomeRefused, err.Rule
+			return []derbes.AuditEntry{e}, err
+		}
+		return []derbes.AuditEntry{e}, nil
+	})
+}

@@ -345,3 +345,14 @@ func (c Conn) MarkTransferNotice(ctx context.Context, transferID, subjectID, out
 	}
 	return nil
 }
+
+// ReleaseBlock ends a block in force. It reports whether one was released.
+func (c Conn) ReleaseBlock(ctx context.Context, subjectID, id, by string, at int64) (bool, error) {
+	res, err := c.q.ExecContext(ctx, `UPDATE blocks SET released_by = $1, released_at = $2 WHERE id = $3 AND subject_id = $4 AND released_at IS NULL`,
+		by, at, id, subjectID)
+	if err != nil {
+		return false, fmt.Errorf("store: release block: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
