@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/service"
 	"github.com/derbes-kz/derbes/internal/store"
 )
@@ -116,7 +117,7 @@ func (a *API) RegisterAuthorityRequest(w http.ResponseWriter, r *http.Request) e
 }
 
 type decisionBody struct {
-	Approve bool `json:"approve"`
+	Approve *bool `json:"approve"`
 }
 
 // DecideAuthorityRequest handles POST /api/v1/authority-requests/{id}/decision.
@@ -125,7 +126,10 @@ func (a *API) DecideAuthorityRequest(w http.ResponseWriter, r *http.Request) err
 	if err := decode(w, r, &b); err != nil {
 		return a.svc.Refuse(r.Context(), "authority-request.decide", "", "", nil, err)
 	}
-	if err := a.svc.DecideAuthorityRequest(r.Context(), r.PathValue("id"), b.Approve); err != nil {
+	if b.Approve == nil {
+		return a.svc.Refuse(r.Context(), "authority-request.decide", "", "", nil, derbes.Invalid("approve", "required", "approve is true or false"))
+	}
+	if err := a.svc.DecideAuthorityRequest(r.Context(), r.PathValue("id"), *b.Approve); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -161,11 +165,20 @@ func (a *API) BlockSubject(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &b); err != nil {
 		return a.svc.Refuse(r.Context(), "subject.block", r.PathValue("id"), "", nil, err)
 	}
-	if err := a.svc.Block(r.Context(), r.PathValue("id"), b.Category, b.Reason); err != nil {
+	id, err := a.svc.Block(r.Context(), r.PathValue("id"), b.Category, b.Reason)
+	if err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return writeJSON(w, http.StatusCreated, map[string]string{"id": id})
+}
+
+// ListBlocks handles GET /api/v1/subjects/{id}/blocks.
+func (a *API) ListBlocks(w http.ResponseWriter, r *http.Request) error {
+	bs, err := a.svc.Blocks(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"blocks": bs})
 }
 
 // SendTransferNotices handles POST /api/v1/transfer-notices/send: tell

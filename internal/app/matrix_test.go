@@ -65,6 +65,7 @@ var allowed = map[string][]string{
 	"PUT /api/v1/orders/{id}/documents/{category}":                       admissions,
 	"POST /api/v1/transfer-notices/send":                                 {service.RoleResponsible},
 	"DELETE /api/v1/subjects/{id}/blocks/{blockId}":                      {service.RoleResponsible, service.RoleAdmissions},
+	"GET /api/v1/subjects/{id}/blocks":                                   {service.RoleResponsible, service.RoleAdmissions},
 	"GET /api/v1/recipients":                                             anyToken,
 	"POST /api/v1/recipients":                                            {service.RoleResponsible, service.RoleAdmin},
 	"POST /api/v1/transfers":                                             {service.RoleResponsible, service.RoleAdmissions},

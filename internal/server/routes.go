@@ -69,6 +69,7 @@ func Routes(a *api.API) []Route {
 
 		{"GET", "/api/v1/subjects/{id}/transfers", Token, a.SubjectTransfers},
 		{"POST", "/api/v1/subjects/{id}/life-health", Token, a.RecordLifeHealth},
+		{"GET", "/api/v1/subjects/{id}/blocks", Token, a.ListBlocks},
 		{"POST", "/api/v1/subjects/{id}/blocks", Token, a.BlockSubject},
 		{"DELETE", "/api/v1/subjects/{id}/blocks/{blockId}", Token, a.UnblockSubject},
 		{"GET", "/api/v1/subjects/{id}/orders", Token, a.ListOrders},

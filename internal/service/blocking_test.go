@@ -1,7 +1,6 @@
 package service
 
 import (
-	"context"
 	"testing"
 
 	"github.com/derbes-kz/derbes"
@@ -19,7 +18,7 @@ func TestBlockingOnEveryPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		// One category blocked: it disappears from reads, stays for the request handling.
-		if err := e.svc.Block(e.ctx, v.ID, "phone", "the subject disputes the number"); err != nil {
+		if _, err := e.svc.Block(e.ctx, v.ID, "phone", "the subject disputes the number"); err != nil {
 			t.Fatal(err)
 		}
 		r, err := e.svc.Subject(e.ctx, v.ID, "p4.2a")
@@ -32,6 +31,8 @@ func TestBlockingOnEveryPath(t *testing.T) {
 		if r, _ := e.svc.Subject(e.ctx, v.ID, "rights"); r == nil || r.Values["phone"].Value == nil {
 			t.Error("the request handling cannot see the blocked value")
 		}
+		_, err = e.svc.ValueHistory(e.ctx, v.ID, "p4.1b", "phone")
+		wantErr(t, err, derbes.EForbidden, "category", "category-blocked")
 		_, err = e.transfer(TransferRequest{RecipientID: reg.kzUni, Purpose: "p4.2b1", Subjects: []string{v.ID}, Categories: []string{"phone"}, Basis: "consent"})
 		if de := derbes.AsError(err); de == nil || len(de.Problems) == 0 || de.Problems[0].Rule != "blocked" {
 			t.Errorf("transfer of a blocked category: %v", err)
@@ -40,7 +41,7 @@ func TestBlockingOnEveryPath(t *testing.T) {
 			t.Errorf("transfer of an unblocked category: %v", err)
 		}
 		// The whole subject blocked: reads, search and messages stop.
-		if err := e.svc.Block(e.ctx, v.ID, "*", "blocking request 12"); err != nil {
+		if _, err := e.svc.Block(e.ctx, v.ID, "*", "blocking request 12"); err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.svc.Subject(e.ctx, v.ID, "p4.1b")
@@ -56,7 +57,10 @@ func TestBlockingOnEveryPath(t *testing.T) {
 			t.Errorf("a blocked subject was messaged: %+v", ev)
 		}
 		// Unblock both: a recorded decision.
-		blocks, _ := e.db.Read().ActiveBlocks(context.Background(), v.ID)
+		blocks, err := e.svc.Blocks(e.ctx, v.ID)
+		if err != nil || len(blocks) != 2 {
+			t.Fatalf("blocks: %v %d", err, len(blocks))
+		}
 		for _, b := range blocks {
 			if err := e.svc.Unblock(e.ctx, v.ID, b.ID); err != nil {
 				t.Fatal(err)

@@ -257,6 +257,12 @@ func (s *Service) history(ctx context.Context, r store.Conn, id string, p *derbe
 	if err == nil && !slices.Contains(derbes.CoveredCategories(p, consents, s.now()), cat.Key) {
 		err = derbes.Forbidden("category", "consent-category", "the consent does not cover this category")
 	}
+	if err == nil {
+		var blocked map[string]bool
+		if blocked, err = s.blockedCategories(ctx, r, id, p); err == nil && blocked[cat.Key] {
+			err = derbes.Forbidden("category", "category-blocked", "this category is blocked: storage only until unblocked")
+		}
+	}
 	if err != nil {
 		return nil, basis, err
 	}

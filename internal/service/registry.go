@@ -199,7 +199,7 @@ func (s *Service) RecordLifeHealth(ctx context.Context, subjectID, recipientID, 
 // Block stops every disclosure of a subject's data (category "*") or of
 // one category until released (R-RIGHTS-4; the subject-rights issue builds
 // on it). Errors: EInvalid, ENotFound, EForbidden.
-func (s *Service) Block(ctx context.Context, subjectID, category, reason string) error {
+func (s *Service) Block(ctx context.Context, subjectID, category, reason string) (string, error) {
 	const action = "subject.block"
 	var err error
 	switch {
@@ -211,16 +211,17 @@ func (s *Service) Block(ctx context.Context, subjectID, category, reason string)
 		err = derbes.Invalid("reason", "required", "the reason for blocking")
 	}
 	if err != nil {
-		return s.Refuse(ctx, action, subjectID, "rights", nil, err)
+		return "", s.Refuse(ctx, action, subjectID, "rights", nil, err)
 	}
-	return s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
+	id := newID()
+	return id, s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
 		e := s.entry(ctx, action, subjectID, "rights", []string{category}, derbes.OutcomeOK, "")
 		e.Basis = "art9-10"
 		if _, err := c.Subject(ctx, subjectID); err != nil {
 			e.Outcome, e.Reason = derbes.OutcomeRefused, derbes.RuleOf(err)
 			return []derbes.AuditEntry{e}, err
 		}
-		return []derbes.AuditEntry{e}, c.InsertBlock(ctx, store.Block{ID: newID(), SubjectID: subjectID, Category: category,
+		return []derbes.AuditEntry{e}, c.InsertBlock(ctx, store.Block{ID: id, SubjectID: subjectID, Category: category,
 			Reason: strings.TrimSpace(reason), BlockedBy: derbes.PrincipalFrom(ctx).ID, BlockedAt: s.now().UnixMicro()})
 	})
 }
@@ -304,4 +305,20 @@ func (s *Service) Unblock(ctx context.Context, subjectID, blockID string) error 
 		}
 		return []derbes.AuditEntry{e}, nil
 	})
+}
+
+// Blocks lists a subject's blocks in force. Audited.
+// Errors: EForbidden.
+func (s *Service) Blocks(ctx context.Context, subjectID string) ([]store.Block, error) {
+	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActRead, "rights") {
+		return nil, s.Refuse(ctx, "subject.blocks", subjectID, "rights", nil, s.denied(ctx, "", "your role may not read blocks"))
+	}
+	bs, err := s.db.Read().ActiveBlocks(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	if bs == nil {
+		bs = []store.Block{}
+	}
+	return bs, s.db.Audit(ctx, s.entry(ctx, "subject.blocks", subjectID, "rights", nil, derbes.OutcomeOK, ""))
 }

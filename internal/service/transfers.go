@@ -64,6 +64,12 @@ func (s *Service) Transfer(ctx context.Context, req TransferRequest) (*TransferR
 	if err != nil {
 		return nil, err
 	}
+	if len(items) == 0 {
+		return nil, s.Refuse(ctx, action, "", p.Code, req.Categories, derbes.Invalid("categories", "nothing-to-send", "the subjects hold no value in these categories"))
+	}
+	for i := range items {
+		items[i].TransferID = t.ID
+	}
 	pkg, err := s.buildPackage(ctx, r, t, items, rec)
 	if err != nil {
 		return nil, err
@@ -117,6 +123,13 @@ func (s *Service) checkTransferRequest(ctx context.Context, r store.Conn, req Tr
 		return store.Recipient{}, nil, derbes.Invalid("categories", "required", "a transfer names the categories it sends")
 	case !slices.Contains([]string{derbes.TransferByConsent, derbes.TransferByAuthority, derbes.TransferByLifeHealth}, req.Basis):
 		return store.Recipient{}, nil, derbes.Invalid("basis", "transfer-basis", "the basis is consent, authority-request or life-health")
+	case basisPurpose(req.Basis, p) != "":
+		return store.Recipient{}, nil, derbes.Invalid("basis", "basis-purpose", basisPurpose(req.Basis, p))
+	}
+	for i, sid := range req.Subjects {
+		if slices.Contains(req.Subjects[:i], sid) {
+			return store.Recipient{}, nil, derbes.Invalid("subjects", "subject-repeated", "a subject is named twice")
+		}
 	}
 	rec, err := r.RecipientByID(ctx, req.RecipientID)
 	if err != nil {
@@ -235,6 +248,21 @@ func (s *Service) currentItems(ctx context.Context, r store.Conn, req TransferRe
 		}
 	}
 	return items, nil
+}
+
+// basisPurpose ties each basis to its purposes: a motivated request to
+// P-5.2, a threat to life or health to P-5.1, consent to the consent
+// purposes. It returns why they do not fit, or "".
+func basisPurpose(basis string, p *derbes.Purpose) string {
+	switch {
+	case basis == derbes.TransferByAuthority && p.Code != "p5.2":
+		return "a motivated request is the basis of purpose p5.2 only"
+	case basis == derbes.TransferByLifeHealth && p.Code != "p5.1":
+		return "a threat to life or health is the basis of purpose p5.1 only"
+	case basis == derbes.TransferByConsent && p.Basis.Kind != derbes.BasisConsent:
+		return "this purpose rests on a legal case, not on consent"
+	}
+	return ""
 }
 
 // TransferNoticeDays is the legal term, in working days, to tell a subject

@@ -95,7 +95,7 @@ func TestTransferBases(t *testing.T) {
 			t.Fatalf("transfer: %+v", res.Transfer)
 		}
 		// Blocked data never leaves.
-		if err := e.svc.Block(e.ctx, a.ID, "*", "the subject asked to block (request 5)"); err != nil {
+		if _, err := e.svc.Block(e.ctx, a.ID, "*", "the subject asked to block (request 5)"); err != nil {
 			t.Fatal(err)
 		}
 		refused("blocked subject", byConsent([]string{a.ID}, reg.kzUni), "blocked")

@@ -334,3 +334,24 @@ CREATE TABLE transfer_notices (
   outcome     TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (transfer_id, subject_id)
 );
+-- Subjects' requests (R-RIGHTS-2, R-RIGHTS-3) on legal clocks. The
+-- subject's own words (details, response) are personal data: sealed under
+-- the subject's key for the rights purpose.
+CREATE TABLE rights_requests (
+  id             TEXT PRIMARY KEY,
+  subject_id     TEXT NOT NULL REFERENCES subjects(id),
+  kind           TEXT NOT NULL,
+  channel        TEXT NOT NULL,
+  identity_check TEXT NOT NULL,
+  details        BLOB NOT NULL,
+  status         TEXT NOT NULL,
+  assignee       TEXT NOT NULL DEFAULT '',
+  received_at    INTEGER NOT NULL,
+  due_at         INTEGER NOT NULL,
+  closed_at      INTEGER,
+  response       BLOB,
+  escalated      BOOLEAN NOT NULL DEFAULT FALSE,
+  confidential   BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX rights_requests_due ON rights_requests (status, due_at);
+CREATE INDEX rights_requests_subject ON rights_requests (subject_id);
