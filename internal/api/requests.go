@@ -1,0 +1,73 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/derbes-kz/derbes/internal/service"
+)
+
+type requestBody struct {
+	Kind          string `json:"kind"`
+	Channel       string `json:"channel"`
+	Details       string `json:"details"`
+	IdentityCheck string `json:"identityCheck"`
+}
+
+// OpenRequest handles POST /api/v1/subjects/{id}/requests.
+func (a *API) OpenRequest(w http.ResponseWriter, r *http.Request) error {
+	var b requestBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "request.open", r.PathValue("id"), "", nil, err)
+	}
+	v, err := a.svc.OpenRequest(r.Context(), r.PathValue("id"), service.NewRequest{Kind: b.Kind, Channel: b.Channel, Details: b.Details, IdentityCheck: b.IdentityCheck})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, v)
+}
+
+// SubjectRequests handles GET /api/v1/subjects/{id}/requests.
+func (a *API) SubjectRequests(w http.ResponseWriter, r *http.Request) error {
+	rs, err := a.svc.Requests(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"requests": rs})
+}
+
+// RequestQueue handles GET /api/v1/requests: open requests by deadline.
+func (a *API) RequestQueue(w http.ResponseWriter, r *http.Request) error {
+	rs, err := a.svc.Requests(r.Context(), "")
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"requests": rs})
+}
+
+type requestUpdateBody struct {
+	Status   string `json:"status"`
+	Assignee string `json:"assignee,omitempty"`
+	Response string `json:"response,omitempty"`
+}
+
+// UpdateRequest handles POST /api/v1/requests/{id}/status.
+func (a *API) UpdateRequest(w http.ResponseWriter, r *http.Request) error {
+	var b requestUpdateBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "request.update", "", "", nil, err)
+	}
+	if err := a.svc.UpdateRequest(r.Context(), r.PathValue("id"), b.Status, b.Assignee, b.Response); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// EscalateRequests handles POST /api/v1/requests/escalate: the overdue report.
+func (a *API) EscalateRequests(w http.ResponseWriter, r *http.Request) error {
+	n, err := a.svc.EscalateOverdue(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]int{"overdue": n})
+}
