@@ -71,3 +71,38 @@ func (a *API) EscalateRequests(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, map[string]int{"overdue": n})
 }
+
+// RecipientNotices handles GET /api/v1/subjects/{id}/recipient-notices.
+func (a *API) RecipientNotices(w http.ResponseWriter, r *http.Request) error {
+	ns, err := a.svc.RecipientNotices(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"notices": ns})
+}
+
+// RecipientNoticeDocument handles GET /api/v1/subjects/{id}/recipient-notices/{noticeId}/document.
+func (a *API) RecipientNoticeDocument(w http.ResponseWriter, r *http.Request) error {
+	doc, err := a.svc.RecipientNoticeDocument(r.Context(), r.PathValue("id"), r.PathValue("noticeId"))
+	if err != nil {
+		return err
+	}
+	return writePDF(w, "notice-"+r.PathValue("noticeId"), doc)
+}
+
+type sentBody struct {
+	Channel string `json:"channel"`
+}
+
+// MarkRecipientNoticeSent handles POST /api/v1/subjects/{id}/recipient-notices/{noticeId}/sent.
+func (a *API) MarkRecipientNoticeSent(w http.ResponseWriter, r *http.Request) error {
+	var b sentBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "recipient-notice.sent", r.PathValue("id"), "", nil, err)
+	}
+	if err := a.svc.MarkRecipientNoticeSent(r.Context(), r.PathValue("id"), r.PathValue("noticeId"), b.Channel); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -71,6 +71,9 @@ var allowed = map[string][]string{
 	"GET /api/v1/requests":                                               rightsReaders,
 	"POST /api/v1/requests/escalate":                                     {service.RoleResponsible, service.RoleAdmissions, service.RoleAuditor},
 	"POST /api/v1/requests/{id}/status":                                  rightsReaders,
+	"GET /api/v1/subjects/{id}/recipient-notices":                        {service.RoleResponsible, service.RoleAdmissions},
+	"GET /api/v1/subjects/{id}/recipient-notices/{noticeId}/document":    {service.RoleResponsible, service.RoleAdmissions},
+	"POST /api/v1/subjects/{id}/recipient-notices/{noticeId}/sent":       {service.RoleResponsible, service.RoleAdmissions},
 	"GET /api/v1/recipients":                                             anyToken,
 	"POST /api/v1/recipients":                                            {service.RoleResponsible, service.RoleAdmin},
 	"POST /api/v1/transfers":                                             {service.RoleResponsible, service.RoleAdmissions},
@@ -126,7 +129,7 @@ func request(rt server.Route, f fixture, n int) (string, []byte) {
 		consent = f.withdrawn
 	}
 	path = strings.ReplaceAll(path, "{consentId}", consent)
-	path = strings.NewReplacer("{category}", "phone", "{version}", "1", "{name}", "intern", "{challengeId}", "0123", "{blockId}", "none").Replace(path)
+	path = strings.NewReplacer("{category}", "phone", "{version}", "1", "{name}", "intern", "{challengeId}", "0123", "{blockId}", "none", "{noticeId}", "none").Replace(path)
 	if rt.Method == "GET" && strings.HasPrefix(rt.Pattern, "/api/v1/subjects/{id}") && !strings.Contains(rt.Pattern, "consents") {
 		path += "?purpose=p4.1b"
 	}
@@ -148,6 +151,7 @@ func request(rt server.Route, f fixture, n int) (string, []byte) {
 		"PUT /api/v1/subjects/{id}/consents/{consentId}/scan":                "%PDF-1.4\n",
 		"POST /api/v1/subjects/{id}/life-health":                             `{"recipientId":"none","justification":"test"}`,
 		"POST /api/v1/subjects/{id}/requests":                                `{"kind":"information","channel":"portal","details":"x"}`,
+		"POST /api/v1/subjects/{id}/recipient-notices/{noticeId}/sent":       `{"channel":"email"}`,
 		"POST /api/v1/requests/{id}/status":                                  `{"status":"in-progress"}`,
 		"POST /api/v1/subjects/{id}/orders":                                  `{"services":["admission"],"academicYear":"2026/2027"}`,
 		"POST /api/v1/orders/{id}/status":                                    `{"status":"submitted"}`,

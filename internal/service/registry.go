@@ -221,6 +221,18 @@ func (s *Service) Block(ctx context.Context, subjectID, category, reason string)
 			e.Outcome, e.Reason = derbes.OutcomeRefused, derbes.RuleOf(err)
 			return []derbes.AuditEntry{e}, err
 		}
+		cats := []string{category}
+		if category == "*" {
+			cats = nil
+			for _, cat := range s.cat.Categories {
+				cats = append(cats, cat.Key)
+			}
+		}
+		for _, cat := range cats {
+			if err := s.draftRecipientNotices(ctx, c, subjectID, cat, "blocking", 0); err != nil {
+				return nil, err
+			}
+		}
 		return []derbes.AuditEntry{e}, c.InsertBlock(ctx, store.Block{ID: id, SubjectID: subjectID, Category: category,
 			Reason: strings.TrimSpace(reason), BlockedBy: derbes.PrincipalFrom(ctx).ID, BlockedAt: s.now().UnixMicro()})
 	})

@@ -241,3 +241,57 @@ func unzip(t *testing.T, b []byte) map[string][]byte {
 	}
 	return out
 }
+
+// covers R-RIGHTS-5, P-6.2.1d (done-when: a package to two recipients —
+// consulate: passport number; insurer: name and phone — then the passport
+// number is rectified, and a notice is drafted for the consulate only).
+func TestRectificationNotifiesEarlierRecipients(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		reg := e.recipients(t)
+		insurer, err := e.svc.CreateRecipient(e.ctx, store.Recipient{Kind: "insurer", Country: "KZ", Channel: "email",
+			Names: map[string]string{"kk": "Дала Сақтандыру", "ru": "Дала Страхование", "en": "Dala Insurance"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := e.create(applicant(), "p4.1b")
+		if _, err := e.svc.GiveConsent(e.ctx, v.ID, NewConsent{Purposes: []string{"p4.2b2"}, ThirdParty: true, CrossBorder: true, Countries: []string{"DE"},
+			Recipients: []derbes.Recipient{{ID: reg.consulate, Kind: "consulate", Country: "DE"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.GiveConsent(e.ctx, v.ID, NewConsent{Purposes: []string{"p4.2b3"}, ThirdParty: true,
+			Recipients: []derbes.Recipient{{ID: insurer.ID, Kind: "insurer", Country: "KZ"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.transfer(TransferRequest{RecipientID: reg.consulate, Purpose: "p4.2b2", Subjects: []string{v.ID}, Categories: []string{"passport_number"}, Basis: "consent"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.transfer(TransferRequest{RecipientID: insurer.ID, Purpose: "p4.2b3", Subjects: []string{v.ID}, Categories: []string{"full_name", "phone"}, Basis: "consent"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.UpdateSubject(e.ctx, v.ID, SubjectUpdate{Purpose: "p4.1b", Values: raw(map[string]string{"passport_number": "N99999999"}),
+			Source: derbes.Source{Kind: derbes.SourceSubject, Ref: "rectification request"}}); err != nil {
+			t.Fatal(err)
+		}
+		ns, err := e.svc.RecipientNotices(e.ctx, v.ID)
+		if err != nil || len(ns) != 1 || ns[0].RecipientID != reg.consulate || ns[0].Category != "passport_number" || ns[0].OldVersion != 1 || ns[0].NewVersion != 2 {
+			t.Fatalf("notices: %v %+v", err, ns)
+		}
+		doc, err := e.svc.RecipientNoticeDocument(e.ctx, v.ID, ns[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(pdftest.ExtractText(t, doc)), " ")
+		for _, w := range []string{"Notice of correction", "Consulate General of Germany", "N99999999"} {
+			if !strings.Contains(text, w) {
+				t.Errorf("notice lacks %q", w)
+			}
+		}
+		wantErr(t, e.svc.MarkRecipientNoticeSent(e.ctx, v.ID, ns[0].ID, "telephone"), derbes.EInvalid, "channel", "channel-telephone")
+		if err := e.svc.MarkRecipientNoticeSent(e.ctx, v.ID, ns[0].ID, "email"); err != nil {
+			t.Fatal(err)
+		}
+		if ns, _ := e.svc.RecipientNotices(e.ctx, v.ID); !ns[0].SentAt.Valid {
+			t.Error("sending not tracked")
+		}
+	})
+}

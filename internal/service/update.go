@@ -67,6 +67,11 @@ func (s *Service) UpdateSubject(ctx context.Context, id string, in SubjectUpdate
 		if err := insertValues(ctx, c, rows, idx, false); err != nil {
 			return nil, err
 		}
+		for _, row := range rows {
+			if err := s.draftRecipientNotices(ctx, c, id, row.Category, "rectification", row.Version); err != nil {
+				return nil, err
+			}
+		}
 		view = s.view(subj, p, basis, vals, rows)
 		e := s.entry(ctx, action, id, p.Code, cats, derbes.OutcomeOK, "")
 		e.Basis = basis.String()

@@ -356,3 +356,82 @@ func (c Conn) ReleaseBlock(ctx context.Context, subjectID, id, by string, at int
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// RecipientNotice is a notice owed to an earlier recipient of a value.
+type RecipientNotice struct {
+	ID          string        `json:"id"`
+	SubjectID   string        `json:"subjectId"`
+	RecipientID string        `json:"recipientId"`
+	Category    string        `json:"category"`
+	Kind        string        `json:"kind"` // rectification, blocking, destruction
+	OldVersion  int           `json:"oldVersion"`
+	NewVersion  int           `json:"newVersion"`
+	CreatedAt   int64         `json:"-"`
+	SentAt      sql.NullInt64 `json:"-"`
+	Channel     string        `json:"channel,omitempty"`
+}
+
+// InsertRecipientNotice drafts a notice.
+func (c Conn) InsertRecipientNotice(ctx context.Context, n RecipientNotice) error {
+	_, err := c.q.ExecContext(ctx, `INSERT INTO recipient_notices (id, subject_id, recipient_id, category, kind, old_version, new_version, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, n.ID, n.SubjectID, n.RecipientID, n.Category, n.Kind, n.OldVersion, n.NewVersion, n.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("store: insert recipient notice: %w", err)
+	}
+	return nil
+}
+
+// RecipientNotices returns a subject's notices to recipients, oldest first.
+func (c Conn) RecipientNotices(ctx context.Context, subjectID string) ([]RecipientNotice, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT id, subject_id, recipient_id, category, kind, old_version, new_version, created_at, sent_at, channel
+		FROM recipient_notices WHERE subject_id = $1 ORDER BY created_at, id`, subjectID)
+	if err != nil {
+		return nil, fmt.Errorf("store: read recipient notices: %w", err)
+	}
+	defer rows.Close()
+	var out []RecipientNotice
+	for rows.Next() {
+		var n RecipientNotice
+		if err := rows.Scan(&n.ID, &n.SubjectID, &n.RecipientID, &n.Category, &n.Kind, &n.OldVersion, &n.NewVersion, &n.CreatedAt, &n.SentAt, &n.Channel); err != nil {
+			return nil, fmt.Errorf("store: read recipient notices: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// MarkRecipientNoticeSent records that a notice went out, by which channel.
+func (c Conn) MarkRecipientNoticeSent(ctx context.Context, id, channel string, at int64) (bool, error) {
+	res, err := c.q.ExecContext(ctx, `UPDATE recipient_notices SET sent_at = $1, channel = $2 WHERE id = $3 AND sent_at IS NULL`, at, channel, id)
+	if err != nil {
+		return false, fmt.Errorf("store: mark recipient notice: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Holder is a recipient holding a version of a subject's category.
+type Holder struct {
+	RecipientID string
+	Version     int // the newest version it received
+}
+
+// HoldersOf returns the recipients that received a subject's category,
+// with the newest version each received: whom a correction must reach.
+func (c Conn) HoldersOf(ctx context.Context, subjectID, category string) ([]Holder, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT t.recipient_id, MAX(i.version) FROM transfer_items i JOIN transfers t ON t.id = i.transfer_id
+		WHERE i.subject_id = $1 AND i.category = $2 GROUP BY t.recipient_id ORDER BY t.recipient_id`, subjectID, category)
+	if err != nil {
+		return nil, fmt.Errorf("store: read holders: %w", err)
+	}
+	defer rows.Close()
+	var out []Holder
+	for rows.Next() {
+		var h Holder
+		if err := rows.Scan(&h.RecipientID, &h.Version); err != nil {
+			return nil, fmt.Errorf("store: read holders: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}

@@ -355,3 +355,18 @@ CREATE TABLE rights_requests (
 );
 CREATE INDEX rights_requests_due ON rights_requests (status, due_at);
 CREATE INDEX rights_requests_subject ON rights_requests (subject_id);
+-- Notices to earlier recipients of a corrected, blocked or destroyed
+-- value (R-RIGHTS-5, P-6.2.1d), drafted by derbes and tracked.
+CREATE TABLE recipient_notices (
+  id           TEXT PRIMARY KEY,
+  subject_id   TEXT NOT NULL REFERENCES subjects(id),
+  recipient_id TEXT NOT NULL REFERENCES recipients(id),
+  category     TEXT NOT NULL,
+  kind         TEXT NOT NULL,
+  old_version  INTEGER NOT NULL,
+  new_version  INTEGER NOT NULL,
+  created_at   BIGINT NOT NULL,
+  sent_at      BIGINT,
+  channel      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX recipient_notices_subject ON recipient_notices (subject_id);
