@@ -106,3 +106,42 @@ func (a *API) MarkRecipientNoticeSent(w http.ResponseWriter, r *http.Request) er
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+type destroyBody struct {
+	Basis string `json:"basis"`
+}
+
+// DestroySubject handles POST /api/v1/subjects/{id}/destruction.
+func (a *API) DestroySubject(w http.ResponseWriter, r *http.Request) error {
+	var b destroyBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "subject.destroy", r.PathValue("id"), "", nil, err)
+	}
+	er, err := a.svc.Destroy(r.Context(), r.PathValue("id"), b.Basis)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, er)
+}
+
+// DestructionAct handles GET /api/v1/subjects/{id}/destruction/act?lang=….
+func (a *API) DestructionAct(w http.ResponseWriter, r *http.Request) error {
+	lang := r.URL.Query().Get("lang")
+	if lang == "" {
+		lang = "kk"
+	}
+	doc, err := a.svc.DestructionAct(r.Context(), r.PathValue("id"), lang)
+	if err != nil {
+		return err
+	}
+	return writePDF(w, "destruction-"+r.PathValue("id"), doc)
+}
+
+// Erasures handles GET /api/v1/erasures: the ledger, to keep apart from backups.
+func (a *API) Erasures(w http.ResponseWriter, r *http.Request) error {
+	ers, err := a.svc.Erasures(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"erasures": ers})
+}

@@ -17,10 +17,11 @@ import (
 
 // env is one service on one real database engine.
 type env struct {
-	t   testing.TB
-	svc *Service
-	db  *store.DB
-	ctx context.Context // acting as the responsible person
+	t      testing.TB
+	svc    *Service
+	db     *store.DB
+	master vault.Master
+	ctx    context.Context // acting as the responsible person
 }
 
 // eachEngine runs f on a fresh service per engine: the conformance suite.
@@ -59,7 +60,7 @@ func newEnvWith(t testing.TB, engine string, opt Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close(context.Background()) })
-	return &env{t: t, svc: svc, db: db, ctx: as(ctx, RoleResponsible, DefaultRoles())}
+	return &env{t: t, svc: svc, db: db, master: master, ctx: as(ctx, RoleResponsible, DefaultRoles())}
 }
 
 // as returns ctx acting with the named default role.

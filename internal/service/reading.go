@@ -49,6 +49,12 @@ func (s *Service) load(ctx context.Context, c store.Conn, id string, p *derbes.P
 	if err != nil {
 		return nil, nil, err
 	}
+	if gone, err := c.Erased(ctx, id); err != nil || gone {
+		if err == nil {
+			err = &derbes.Error{Code: derbes.ENotFound, Rule: "subject-destroyed", Message: "this subject's data was destroyed"}
+		}
+		return nil, nil, err
+	}
 	consents, err := c.Consents(ctx, id)
 	if err != nil {
 		return nil, nil, err

@@ -8,9 +8,9 @@ import (
 // SignCheckpoint signs an audit checkpoint (R-AUDIT-2) with the newest
 // audit-signing key and returns the signature with that key's version, to
 // be stored with the checkpoint. The signature is plain Ed25519 over msg, so
-// an auditor can check it with any Ed25519 tool and the public key alone;
-// this key signs nothing else, and msg should begin with its own format
-// label. It has no errors; it panics after Close.
+// an auditor can check it with any Ed25519 tool and the public key alone.
+// derbes also signs transfer packages with it; every message begins with its
+// own format label, so a signature of one kind can never pass for another. It has no errors; it panics after Close.
 func (k *Keyring) SignCheckpoint(msg []byte) (sig []byte, keyVersion int) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()

@@ -126,7 +126,8 @@ CREATE TABLE api_tokens (
 );
 
 -- Files (scans, signed consents, photos) are personal data: encrypted like
--- values under the subject's key for a purpose; sha256 is a keyed hash.
+-- values under the subject's key for a purpose; digest is the SHA-256 of
+-- the plaintext, kept as evidence of what was received.
 CREATE TABLE files (
   id           TEXT PRIMARY KEY,
   subject_id   TEXT NOT NULL REFERENCES subjects(id),
@@ -370,3 +371,13 @@ CREATE TABLE recipient_notices (
   channel      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX recipient_notices_subject ON recipient_notices (subject_id);
+-- The erasure ledger (R-RIGHTS-6): what the law requires to prove a
+-- destruction, never a value. Exported and re-applied by every restore, so
+-- a restore from an older backup does not bring a destroyed subject back.
+CREATE TABLE erasures (
+  subject_id   TEXT PRIMARY KEY,
+  at           INTEGER NOT NULL,
+  basis        TEXT NOT NULL,
+  categories   TEXT NOT NULL,
+  destroyed_by TEXT NOT NULL
+);
