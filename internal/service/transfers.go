@@ -81,6 +81,16 @@ func (s *Service) Transfer(ctx context.Context, req TransferRequest) (*TransferR
 	}
 	due := s.cal.AddWorkingDays(now, TransferNoticeDays).UnixMicro()
 	err = s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
+		// Again inside the write: a consent withdrawn or a block placed
+		// since the check above must stop the transfer.
+		if _, late, err := s.transferBases(ctx, c, req, rec); err != nil || len(late) > 0 {
+			if err != nil {
+				return nil, err
+			}
+			refusal := &derbes.Error{Code: derbes.EForbidden, Field: "subjects", Rule: "transfer-refused",
+				Message: fmt.Sprintf("the transfer is refused whole: %d items lack a basis", len(late)), Problems: late}
+			return []derbes.AuditEntry{s.entry(ctx, action, "", p.Code, req.Categories, derbes.OutcomeRefused, refusal.Rule)}, refusal
+		}
 		var entries []derbes.AuditEntry
 		for _, sid := range req.Subjects {
 			e := s.entry(ctx, action, sid, p.Code, req.Categories, derbes.OutcomeOK, "")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/service"
@@ -16,6 +17,7 @@ type panel struct {
 
 type dashboardData struct {
 	Responsible *service.Appointment
+	RespFrom    time.Time
 	RespErr     string
 	Legacy      panel
 	LegacyCount int
@@ -36,6 +38,8 @@ func (c *Console) Dashboard(w http.ResponseWriter, r *http.Request) error {
 	var err error
 	if d.Responsible, err = c.svc.Responsible(ctx); err != nil {
 		d.RespErr = c.errText(p.Lang, err)
+	} else if d.Responsible != nil {
+		d.RespFrom, _ = time.Parse(time.DateOnly, d.Responsible.FromDate)
 	}
 	if role.AllowsAny(derbes.ActAudit, "*") {
 		d.Legacy.Shown, d.Audit.Shown = true, true

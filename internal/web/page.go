@@ -53,6 +53,32 @@ func (p *page) Date(t time.Time) string { return i18n.FormatDate(p.Lang, t) }
 // DateTime formats t with its time of day (Asia/Almaty).
 func (p *page) DateTime(t time.Time) string { return i18n.FormatDateTime(p.Lang, t) }
 
+// Short abbreviates a long id for a table ("staff:77851c06a128ab8f…" →
+// "staff:77851c…"); the whole id goes in the element's title.
+func (p *page) Short(id string) string {
+	prefix, rest, ok := strings.Cut(id, ":")
+	if !ok {
+		prefix, rest = "", id
+	} else {
+		prefix += ":"
+	}
+	if len(rest) <= 12 {
+		return id
+	}
+	return prefix + rest[:6] + "…"
+}
+
+// almaty is Kazakhstan's time zone (UTC+5, no daylight saving).
+var almaty = time.FixedZone("Asia/Almaty", 5*3600)
+
+// Stamp is a compact, language-neutral time for dense tables:
+// "2026-11-25 13:39" in Asia/Almaty.
+func (p *page) Stamp(t time.Time) string { return t.In(almaty).Format("2006-01-02 15:04") }
+
+// Spaced puts a space after each comma of a list ("p4.1b,p4.2a"), so
+// that it can wrap.
+func (p *page) Spaced(list string) string { return strings.ReplaceAll(list, ",", ", ") }
+
 // In returns a catalogue text in the page's language.
 func (p *page) In(t derbes.Text) string { return t.In(string(p.Lang)) }
 
