@@ -290,3 +290,34 @@ func (c Conn) Roles(ctx context.Context) ([]derbes.Role, error) {
 	}
 	return out, nil
 }
+
+// InsertPortalSession stores a subject's portal session.
+func (c Conn) InsertPortalSession(ctx context.Context, h []byte, subjectID string, now, expires int64) error {
+	_, err := c.q.ExecContext(ctx, `INSERT INTO portal_sessions (id_hash, subject_id, created_at, last_seen, expires_at) VALUES ($1, $2, $3, $3, $4)`,
+		h, subjectID, now, expires)
+	if err != nil {
+		return fmt.Errorf("store: insert portal session: %w", err)
+	}
+	return nil
+}
+
+// PortalSession returns the subject of a portal session and its times.
+// Errors: ENotFound.
+func (c Conn) PortalSession(ctx context.Context, h []byte) (subjectID string, lastSeen, expires int64, err error) {
+	err = c.q.QueryRowContext(ctx, `SELECT subject_id, last_seen, expires_at FROM portal_sessions WHERE id_hash = $1`, h).Scan(&subjectID, &lastSeen, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", 0, 0, derbes.NotFound("no such session")
+	}
+	if err != nil {
+		return "", 0, 0, fmt.Errorf("store: read portal session: %w", err)
+	}
+	return subjectID, lastSeen, expires, nil
+}
+
+// DeletePortalSession ends a portal session.
+func (c Conn) DeletePortalSession(ctx context.Context, h []byte) error {
+	if _, err := c.q.ExecContext(ctx, `DELETE FROM portal_sessions WHERE id_hash = $1`, h); err != nil {
+		return fmt.Errorf("store: delete portal session: %w", err)
+	}
+	return nil
+}

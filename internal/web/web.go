@@ -102,6 +102,9 @@ func (c *Console) RequireSession(h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ck, _ := r.Cookie(sessionCookie)
 		if ck == nil || ck.Value == "" {
+			// Every refusal is audited (R-AUDIT-1): here, a page asked for
+			// without a session.
+			c.svc.Refuse(r.Context(), "auth.session", "", "", nil, derbes.Errorf(derbes.EUnauthorized, "session-missing", "no session"))
 			c.toSignIn(w, r, "")
 			return
 		}
@@ -111,6 +114,7 @@ func (c *Console) RequireSession(h HandlerFunc) http.Handler {
 				c.fail(w, r, err)
 				return
 			}
+			c.svc.Refuse(r.Context(), "auth.session", "", "", nil, err)
 			c.clearCookie(w, r, sessionCookie, "/")
 			c.toSignIn(w, r, derbes.RuleOf(err))
 			return

@@ -381,3 +381,11 @@ CREATE TABLE erasures (
   categories   TEXT NOT NULL,
   destroyed_by TEXT NOT NULL
 );
+-- Subject portal sessions (R-RIGHTS-1): a token's hash, bound to one subject.
+CREATE TABLE portal_sessions (
+  id_hash    BLOB PRIMARY KEY,
+  subject_id TEXT NOT NULL REFERENCES subjects(id),
+  created_at INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);

@@ -1,0 +1,152 @@
+package web
+
+import (
+	"io/fs"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/derbes-kz/derbes/internal/i18n"
+)
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                               home,
+		"/console/subjects":              "/console/subjects",
+		"/console/subjects/x?purpose=p1": "/console/subjects/x?purpose=p1",
+		"/console":                       "/console",
+		"//evil.example/console/":        home,
+		"https://evil.example/console/":  home,
+		"/console/\\evil":                home,
+		"/api/v1/subjects":               home,
+		"/consolex":                      home,
+		"/console/%0d%0aSet-Cookie:x":    "/console/%0d%0aSet-Cookie:x",
+		"/console/\r\nx":                 home,
+		"javascript:alert(1)":            home,
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestAllowedWhileRestricted(t *testing.T) {
+	cases := []struct {
+		reason, path string
+		want         bool
+	}{
+		{"mfa", "/console/mfa", true},
+		{"mfa", "/console/mfa/confirm", true},
+		{"mfa", "/console/instructions", false},
+		{"mfa", "/console/subjects", false},
+		{"instructions", "/console/instructions", true},
+		{"instructions", "/console/mfa", false},
+		{"instructions", "/console/", false},
+		{"instructions", "/console/signout", true},
+		{"unknown", "/console/", false},
+	}
+	for _, c := range cases {
+		if got := allowedWhile(c.reason, c.path); got != c.want {
+			t.Errorf("allowedWhile(%q, %q) = %v", c.reason, c.path, got)
+		}
+	}
+}
+
+// keyPattern finds the message keys the templates and handlers name
+// literally; keys built at run time end in "." and are checked by prefix.
+var keyPattern = regexp.MustCompile(`"((?:console|errors|auth|nav|subjects|consents|catalogue|staff|roles|audit|instructions|dashboard|common|lang|app|backups)\.[a-zA-Z0-9_.-]+)"`)
+
+// Every message the console names exists in every language, and the
+// catalogue as a whole is complete (no page shows "[key]").
+func TestMessagesExist(t *testing.T) {
+	msgs, err := i18n.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := msgs.Missing(); len(m) != 0 {
+		t.Errorf("incomplete catalogue: %v", m)
+	}
+	var sources []string
+	goFiles, _ := fs.Glob(os.DirFS("."), "*.go")
+	for _, f := range goFiles {
+		if !strings.HasSuffix(f, "_test.go") {
+			sources = append(sources, f)
+		}
+	}
+	tmpls, _ := fs.Glob(assets, "templates/*.html")
+	seen := 0
+	for _, name := range append(sources, tmpls...) {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			data, err = fs.ReadFile(assets, name)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range keyPattern.FindAllStringSubmatch(string(data), -1) {
+			key := m[1]
+			if strings.HasSuffix(key, ".") {
+				continue
+			}
+			seen++
+			for _, l := range i18n.Langs {
+				if !msgs.Has(l, key) {
+					t.Errorf("%s: %s has no message %s", name, l, key)
+				}
+			}
+		}
+	}
+	if seen < 100 {
+		t.Errorf("found only %d message keys: the pattern is broken", seen)
+	}
+}
+
+// The value labels the console builds at run time exist for every value
+// the catalogue and the domain can hold.
+func TestDynamicMessagesExist(t *testing.T) {
+	msgs, err := i18n.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"console.basis.contract", "console.basis.separate"}
+	for _, k := range []string{"text", "name", "iin", "bin", "doc-number", "phone", "email", "date", "country", "enum", "money", "kv", "file"} {
+		keys = append(keys, "console.type."+k)
+	}
+	for _, k := range []string{"staff", "subject", "import", "third-party"} {
+		keys = append(keys, "console.source."+k)
+	}
+	for _, k := range []string{"contract", "document", "electronic-code", "e-signature"} {
+		keys = append(keys, "console.form."+k)
+	}
+	for _, k := range []string{"order-closed", "contract-ended", "consent-ended", "employment-ended", "collected"} {
+		keys = append(keys, "console.from."+k)
+	}
+	for _, k := range []string{"exact", "none", "kk", "ru", "en"} {
+		if k == "kk" || k == "ru" || k == "en" {
+			keys = append(keys, "lang."+k)
+			continue
+		}
+		keys = append(keys, "console.search."+k)
+	}
+	for _, k := range keys {
+		for _, l := range i18n.Langs {
+			if !msgs.Has(l, k) {
+				t.Errorf("%s: no message %s", l, k)
+			}
+		}
+	}
+}
+
+func TestPagesParse(t *testing.T) {
+	pages, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"signin", "mfa", "mfa_codes", "instructions", "dashboard", "subjects", "subject",
+		"subject_new", "withdraw", "catalogue", "staff", "roles", "role_edit", "audit", "error"} {
+		if pages[name] == nil {
+			t.Errorf("no page %s", name)
+		}
+	}
+}
