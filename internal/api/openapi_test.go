@@ -252,10 +252,18 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"OrderEvent", reflect.TypeFor[service.OrderEventView](), false},
 		{"OrderMove", reflect.TypeFor[statusBody](), true},
 		{"OrderDocument", reflect.TypeFor[store.FileInfo](), false},
+		{"Block", reflect.TypeFor[store.Block](), false},
+		{"Request", reflect.TypeFor[service.RequestView](), false},
+		{"RequestUpdate", reflect.TypeFor[requestUpdateBody](), true},
+		{"RecipientNotice", reflect.TypeFor[store.RecipientNotice](), false},
+		{"NoticeSent", reflect.TypeFor[sentBody](), true},
+		{"DestructionCreate", reflect.TypeFor[destroyBody](), true},
+		{"Erasure", reflect.TypeFor[store.Erasure](), false},
 		// Not listed: RecipientCreate (recipientBody), AuthorityRequestCreate
-		// (authorityBody) and OrderCreate (orderBody), whose optional fields
-		// (regNumber, contact; confidential; institutions, programme) have no
-		// omitempty, so this test would have the schemas require them; and
+		// (authorityBody), OrderCreate (orderBody) and RequestCreate
+		// (requestBody), whose optional fields (regNumber, contact;
+		// confidential; institutions, programme; details, identityCheck) have
+		// no omitempty, so this test would have the schemas require them; and
 		// OrderView, an allOf over Order (service.OrderView embeds it).
 	} {
 		s := at(doc, "components", "schemas", c.schema)
@@ -315,6 +323,10 @@ func TestOpenAPIExamplesDecode(t *testing.T) {
 		"decideAuthorityRequest":   func() any { return new(decisionBody) },
 		"createOrder":              func() any { return new(orderBody) },
 		"moveOrder":                func() any { return new(statusBody) },
+		"openRequest":              func() any { return new(requestBody) },
+		"updateRequest":            func() any { return new(requestUpdateBody) },
+		"markRecipientNoticeSent":  func() any { return new(sentBody) },
+		"destroySubject":           func() any { return new(destroyBody) },
 	}
 	check := func(name string, example any, dst any) {
 		t.Helper()

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/derbes-kz/derbes/internal/service"
+	"github.com/derbes-kz/derbes/internal/store"
 )
 
 type requestBody struct {
@@ -144,4 +145,22 @@ func (a *API) Erasures(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"erasures": ers})
+}
+
+type erasuresBody struct {
+	Erasures []store.Erasure `json:"erasures"`
+}
+
+// ApplyErasures handles POST /api/v1/erasures/apply: re-apply a ledger
+// after a restore (an administrator's step of the restore drill).
+func (a *API) ApplyErasures(w http.ResponseWriter, r *http.Request) error {
+	var b erasuresBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "erasure.reapply", "", "", nil, err)
+	}
+	n, err := a.svc.ApplyErasures(r.Context(), b.Erasures)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]int{"shredded": n})
 }

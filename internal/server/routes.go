@@ -84,6 +84,7 @@ func Routes(a *api.API) []Route {
 		{"POST", "/api/v1/subjects/{id}/destruction", Token, a.DestroySubject},
 		{"GET", "/api/v1/subjects/{id}/destruction/act", Token, a.DestructionAct},
 		{"GET", "/api/v1/erasures", Token, a.Erasures},
+		{"POST", "/api/v1/erasures/apply", Token, a.ApplyErasures},
 		{"GET", "/api/v1/requests", Token, a.RequestQueue},
 		{"POST", "/api/v1/requests/escalate", Token, a.EscalateRequests},
 		{"POST", "/api/v1/requests/{id}/status", Token, a.UpdateRequest},

@@ -84,10 +84,13 @@ func (s *Service) Erasures(ctx context.Context) ([]store.Erasure, error) {
 		return nil, s.Refuse(ctx, "erasure.export", "", "", nil, s.denied(ctx, "", "your role may not export the erasure ledger"))
 	}
 	ers, err := s.db.Read().Erasures(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if ers == nil {
 		ers = []store.Erasure{}
 	}
-	return ers, err
+	return ers, s.db.Audit(ctx, s.entry(ctx, "erasure.export", "", "", nil, derbes.OutcomeOK, ""))
 }
 
 // ApplyErasures re-applies a ledger to this installation: every subject in

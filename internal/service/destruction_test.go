@@ -19,8 +19,12 @@ import (
 func TestDestruction(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
 		v := e.create(applicant(), "p4.1b")
+		req, err := e.svc.OpenRequest(e.ctx, v.ID, NewRequest{Kind: "destruction", Channel: "portal", Details: "please destroy my data"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		admissions := as(e.ctx, RoleAdmissions, DefaultRoles())
-		_, err := e.svc.Destroy(admissions, v.ID, "request 9")
+		_, err = e.svc.Destroy(admissions, v.ID, "request 9")
 		wantErr(t, err, derbes.EForbidden, "", "permission")
 		er, err := e.svc.Destroy(e.ctx, v.ID, "request 9 (destruction)")
 		if err != nil || len(er.Categories) != 7 {
@@ -40,6 +44,20 @@ func TestDestruction(t *testing.T) {
 		}
 		_, err = e.svc.Destroy(e.ctx, v.ID, "again")
 		wantErr(t, err, derbes.EConflict, "", "already-destroyed")
+		// Nothing brings the subject's keys back; the request queue still works.
+		_, err = e.svc.UpdateSubject(e.ctx, v.ID, SubjectUpdate{Purpose: "p4.1b", Values: raw(map[string]string{"education": "x"}), Source: derbes.Source{Kind: derbes.SourceStaff}})
+		wantErr(t, err, derbes.ENotFound, "", "subject-destroyed")
+		_, err = e.svc.ValueHistory(e.ctx, v.ID, "p4.1b", "education")
+		wantErr(t, err, derbes.ENotFound, "", "subject-destroyed")
+		if err := e.svc.UpdateRequest(e.ctx, req.ID, "done", "", "destroyed on request"); err != nil {
+			t.Fatalf("closing the request after destruction: %v", err)
+		}
+		if qs, err := e.svc.Requests(e.ctx, v.ID); err != nil || len(qs) != 1 || qs[0].Details != "" {
+			t.Fatalf("requests after destruction: %v %+v", err, qs)
+		}
+		if n := e.count("subject_keys"); n != 0 {
+			t.Errorf("a key came back: %d", n)
+		}
 		act, err := e.svc.DestructionAct(e.ctx, v.ID, "ru")
 		if err != nil {
 			t.Fatal(err)

@@ -255,6 +255,12 @@ func (s *Service) history(ctx context.Context, r store.Conn, id string, p *derbe
 	if _, err := r.Subject(ctx, id); err != nil {
 		return nil, derbes.Basis{}, err
 	}
+	if gone, err := r.Erased(ctx, id); err != nil || gone {
+		if err == nil {
+			err = &derbes.Error{Code: derbes.ENotFound, Rule: "subject-destroyed", Message: "this subject's data was destroyed"}
+		}
+		return nil, derbes.Basis{}, err
+	}
 	consents, err := r.Consents(ctx, id)
 	if err != nil {
 		return nil, derbes.Basis{}, err

@@ -131,7 +131,7 @@ func (s *Service) MarkRecipientNoticeSent(ctx context.Context, subjectID, notice
 	}
 	return s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
 		e := s.entry(ctx, action, subjectID, "rights", nil, derbes.OutcomeOK, "")
-		ok, err := c.MarkRecipientNoticeSent(ctx, noticeID, channel, s.now().UnixMicro())
+		ok, err := c.MarkRecipientNoticeSent(ctx, subjectID, noticeID, channel, s.now().UnixMicro())
 		if err != nil {
 			return nil, err
 		}

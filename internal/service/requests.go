@@ -143,6 +143,10 @@ func (s *Service) Requests(ctx context.Context, subjectID string) ([]RequestView
 	out := []RequestView{}
 	for _, row := range rows {
 		details, response, err := s.unsealRequest(ctx, r, row)
+		if gone, _ := r.Erased(ctx, row.SubjectID); gone {
+			// The texts went with the subject's keys; the request record stays.
+			details, response, err = "", "", nil
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -213,12 +217,16 @@ func (s *Service) UpdateRequest(ctx context.Context, id, status, assignee, respo
 			r.Assignee = assignee
 		}
 		if status == "done" || status == "refused" {
-			sk, err := s.purposeKey(ctx, c, r.SubjectID, "rights")
-			if err != nil {
-				return nil, err
-			}
-			r.Response = sk.Seal([]byte(response), requestAD(r.ID, "response"))
 			r.ClosedAt = sql.NullInt64{Int64: s.now().UnixMicro(), Valid: true}
+			if gone, err := c.Erased(ctx, r.SubjectID); err != nil {
+				return nil, err
+			} else if !gone { // a destroyed subject's request closes without a sealed response
+				sk, err := s.purposeKey(ctx, c, r.SubjectID, "rights")
+				if err != nil {
+					return nil, err
+				}
+				r.Response = sk.Seal([]byte(response), requestAD(r.ID, "response"))
+			}
 		}
 		return []derbes.AuditEntry{e}, c.UpdateRequest(ctx, r)
 	})

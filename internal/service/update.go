@@ -86,6 +86,13 @@ func (s *Service) UpdateSubject(ctx context.Context, id string, in SubjectUpdate
 // purposeKey returns the subject's data key for purpose, creating it (inside
 // the write) the first time the subject has data collected for it.
 func (s *Service) purposeKey(ctx context.Context, c store.Conn, id, purpose string) (*vault.SubjectKey, error) {
+	// A destroyed subject's key must never be rotated back into existence.
+	if gone, err := c.Erased(ctx, id); err != nil || gone {
+		if err == nil {
+			err = &derbes.Error{Code: derbes.ENotFound, Rule: "subject-destroyed", Message: "this subject's data was destroyed"}
+		}
+		return nil, err
+	}
 	keys, err := c.SubjectKeys(ctx, id)
 	if err != nil {
 		return nil, err

@@ -401,8 +401,9 @@ func (c Conn) RecipientNotices(ctx context.Context, subjectID string) ([]Recipie
 }
 
 // MarkRecipientNoticeSent records that a notice went out, by which channel.
-func (c Conn) MarkRecipientNoticeSent(ctx context.Context, id, channel string, at int64) (bool, error) {
-	res, err := c.q.ExecContext(ctx, `UPDATE recipient_notices SET sent_at = $1, channel = $2 WHERE id = $3 AND sent_at IS NULL`, at, channel, id)
+func (c Conn) MarkRecipientNoticeSent(ctx context.Context, subjectID, id, channel string, at int64) (bool, error) {
+	res, err := c.q.ExecContext(ctx, `UPDATE recipient_notices SET sent_at = $1, channel = $2 WHERE id = $3 AND subject_id = $4 AND sent_at IS NULL`,
+		at, channel, id, subjectID)
 	if err != nil {
 		return false, fmt.Errorf("store: mark recipient notice: %w", err)
 	}
