@@ -327,6 +327,7 @@ func TestOpenAPIExamplesDecode(t *testing.T) {
 		"updateRequest":            func() any { return new(requestUpdateBody) },
 		"markRecipientNoticeSent":  func() any { return new(sentBody) },
 		"destroySubject":           func() any { return new(destroyBody) },
+		"applyErasures":            func() any { return new(erasuresBody) },
 	}
 	check := func(name string, example any, dst any) {
 		t.Helper()
