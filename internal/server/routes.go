@@ -96,6 +96,11 @@ func Routes(a *api.API) []Route {
 		{"POST", "/api/v1/authority-requests", Token, a.RegisterAuthorityRequest},
 		{"POST", "/api/v1/authority-requests/{id}/decision", Token, a.DecideAuthorityRequest},
 
+		{"GET", "/api/v1/breaches", Token, a.ListBreaches},
+		{"POST", "/api/v1/breaches", Token, a.RecordBreach},
+		{"POST", "/api/v1/breaches/{id}/status", Token, a.MoveBreach},
+		{"GET", "/api/v1/breaches/{id}/notice", Token, a.BreachNotice},
+
 		{"GET", "/api/v1/staff", Token, a.ListStaff},
 		{"POST", "/api/v1/staff", Token, a.CreateStaff},
 		{"GET", "/api/v1/roles", Token, a.ListRoles},

@@ -389,3 +389,20 @@ CREATE TABLE portal_sessions (
   last_seen  BIGINT NOT NULL,
   expires_at BIGINT NOT NULL
 );
+-- The incident register (R-OPS-3). A personal-data breach must be
+-- notified to the authorised body within one working day of detection.
+CREATE TABLE breaches (
+  id                   TEXT PRIMARY KEY,
+  detected_at          BIGINT NOT NULL,
+  description          TEXT NOT NULL,
+  categories           TEXT NOT NULL,
+  subjects             TEXT NOT NULL,
+  measures             TEXT NOT NULL,
+  personal             BOOLEAN NOT NULL,
+  status               TEXT NOT NULL,
+  due_at               BIGINT NOT NULL,
+  authority_notified_at BIGINT,
+  subjects_notified_at BIGINT,
+  closed_at            BIGINT,
+  recorded_by          TEXT NOT NULL
+);

@@ -389,3 +389,20 @@ CREATE TABLE portal_sessions (
   last_seen  INTEGER NOT NULL,
   expires_at INTEGER NOT NULL
 );
+-- The incident register (R-OPS-3). A personal-data breach must be
+-- notified to the authorised body within one working day of detection.
+CREATE TABLE breaches (
+  id                   TEXT PRIMARY KEY,
+  detected_at          INTEGER NOT NULL,
+  description          TEXT NOT NULL,
+  categories           TEXT NOT NULL,
+  subjects             TEXT NOT NULL,
+  measures             TEXT NOT NULL,
+  personal             BOOLEAN NOT NULL,
+  status               TEXT NOT NULL,
+  due_at               INTEGER NOT NULL,
+  authority_notified_at INTEGER,
+  subjects_notified_at INTEGER,
+  closed_at            INTEGER,
+  recorded_by          TEXT NOT NULL
+);
