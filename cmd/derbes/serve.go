@@ -81,13 +81,27 @@ func demo(ctx context.Context, a *app.App, stdout io.Writer) error {
 	if n > 0 {
 		fmt.Fprintf(stdout, "Loaded %d synthetic demo applicants in %s.\n", n, time.Since(start).Round(time.Millisecond))
 	}
+	logins, err := app.SeedDemoStaff(ctx, a.Service)
+	if err != nil {
+		return err
+	}
 	sys := derbes.WithPrincipal(ctx, service.System("demo"))
 	tok, err := a.Service.IssueToken(sys, "demo "+time.Now().UTC().Format(time.RFC3339), service.RoleResponsible)
 	if err != nil {
 		return err
 	}
+	if len(logins) > 0 {
+		fmt.Fprintf(stdout, "\n  Staff console: %s/console/  (demo logins, shown this once; sign in with the password,\n  then a recovery code as the second factor; each code works once)\n", a.URL())
+		for _, l := range logins {
+			fmt.Fprintf(stdout, "    %-20s %-30s password %s  codes %s\n", l.Role, l.Login, l.Password, strings.Join(l.Recovery, " "))
+		}
+	} else {
+		fmt.Fprintf(stdout, "\n  Staff console: %s/console/  (demo staff exist: their logins were printed at the first start;\n  delete the data directory to start afresh)\n", a.URL())
+	}
 	fmt.Fprintf(stdout, `
   Open:        %[1]s/
+  Portal:      %[1]s/portal   (applicants sign in with a one-time code; configure --smtp-host to send it)
+  Policy:      %[1]s/policy
   API:         %[1]s/api/v1/openapi.yaml
   Demo login (API token, role responsible-person, new on every start):
     %[2]s

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/service"
@@ -23,8 +24,41 @@ const MaxBody = 1 << 20
 
 // API holds the handlers' dependencies.
 type API struct {
-	svc *service.Service
-	log *slog.Logger
+	svc     *service.Service
+	log     *slog.Logger
+	metrics Metrics
+}
+
+// Metrics is what the API reports to: requests by route pattern and status
+// (internal/metrics implements it).
+type Metrics interface {
+	Observe(route string, status int, d time.Duration)
+	Handler() http.Handler
+}
+
+// SetMetrics makes the API report to m and serve it at /metrics. Call it
+// before serving.
+func (a *API) SetMetrics(m Metrics) { a.metrics = m }
+
+// Observe records a finished request, when metrics are set.
+func (a *API) Observe(route string, status int, d time.Duration) {
+	if a.metrics != nil {
+		a.metrics.Observe(route, status, d)
+	}
+}
+
+// MetricsPage handles GET /metrics: the Prometheus metrics, for auditors
+// and administrators (a token with audit or administer permission).
+func (a *API) MetricsPage(w http.ResponseWriter, r *http.Request) error {
+	role := derbes.PrincipalFrom(r.Context()).Role
+	if !role.AllowsAny(derbes.ActAudit, "*") && !role.AllowsAny(derbes.ActAdminister, "*") {
+		return a.svc.Refuse(r.Context(), "metrics.read", "", "", nil, derbes.Forbidden("", "permission", "your role may not read metrics"))
+	}
+	if a.metrics == nil {
+		return derbes.NotFound("metrics are not enabled")
+	}
+	a.metrics.Handler().ServeHTTP(w, r)
+	return nil
 }
 
 // New returns the API over svc.

@@ -21,6 +21,8 @@ import (
 	"github.com/derbes-kz/derbes/internal/catalogue"
 	"github.com/derbes-kz/derbes/internal/ident"
 	"github.com/derbes-kz/derbes/internal/mail"
+	"github.com/derbes-kz/derbes/internal/metrics"
+	"github.com/derbes-kz/derbes/internal/portal"
 	"github.com/derbes-kz/derbes/internal/server"
 	"github.com/derbes-kz/derbes/internal/service"
 	"github.com/derbes-kz/derbes/internal/sms"
@@ -193,9 +195,19 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) 
 		svc.Close(ctx)
 		return nil, err
 	}
+	m := metrics.New(svc.AuditLength)
+	svc.SetObserver(m)
+	restAPI := api.New(svc, log)
+	restAPI.SetMetrics(m)
+	subjects, err := portal.New(svc, log, portal.Config{})
+	if err != nil {
+		ln.Close()
+		svc.Close(ctx)
+		return nil, err
+	}
 	a := &App{Service: svc, ln: ln, served: make(chan error, 1)}
 	a.srv = &http.Server{
-		Handler:           server.Handler(api.New(svc, log), console, log),
+		Handler:           server.Handler(restAPI, console, subjects, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -35,7 +35,18 @@ var consoleAllowed = map[string][]string{
 	"/console/mfa":           nil, // enrolled members are sent on (303)
 	"/console/instructions":  principals[:7],
 	"/console/subjects/{id}/consents/{consentId}/withdraw": anyReader,
-	"/console/": nil, // the console's not-found page
+	// Orders serve P-4.1b; the registry lists organisations (no personal
+	// data) for the members who manage orders, transfer, or keep it.
+	"/console/orders":                 {service.RoleResponsible, service.RoleAdmissions, service.RoleIntegration},
+	"/console/recipients":             {service.RoleResponsible, service.RoleAdmissions, service.RoleAdmin, service.RoleIntegration},
+	"/console/transfers":              {service.RoleResponsible, service.RoleAdmissions},
+	"/console/subjects/{id}/transfer": {service.RoleResponsible, service.RoleAdmissions}, // offers the purposes the role may transfer under
+	// A transfer's page and package take a transfer's id: the matrix's
+	// subject id names none (404 for the roles that may, 403 for others).
+	"/console/subjects/{id}/transfers/{transferId}": nil,
+	"/console/transfers/{id}/package":               nil,
+	"/console/requests":                             rightsReaders,
+	"/console/":                                     nil, // the console's not-found page
 }
 
 // staffSession creates a staff member with role, enrols a second factor,

@@ -2,11 +2,15 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/auth"
 	"github.com/derbes-kz/derbes/internal/demo"
 	"github.com/derbes-kz/derbes/internal/service"
 )
@@ -75,4 +79,67 @@ func rawValues(vals map[string]string, p *derbes.Purpose, only ...string) map[st
 		out[k] = b
 	}
 	return out
+}
+
+// DemoLogin is a demo staff account as printed at the first demo start.
+type DemoLogin struct {
+	Role, Login, Password string
+	Recovery              []string // single-use second-factor codes
+}
+
+// demoStaff are the demo's staff accounts (invented people).
+var demoStaff = []struct{ role, login, name string }{
+	{service.RoleResponsible, "responsible@demo.example.kz", "Сәрсенова Әйгерім Болатқызы"},
+	{service.RoleAdmissions, "admissions@demo.example.kz", "Ахметов Ерлан Маратұлы"},
+	{service.RoleAuditor, "auditor@demo.example.kz", "Иванова Мария Петровна"},
+	{service.RoleAdmin, "admin@demo.example.kz", "Ким Денис Олегович"},
+}
+
+// SeedDemoStaff creates the demo's staff accounts, once: each with a fresh
+// random password and an enrolled second factor, returned so that the demo
+// can print them (the secret itself is not printed: the recovery codes sign
+// in instead). The responsible person is appointed. On later starts it
+// returns nothing: the accounts exist, and their passwords are not stored.
+func SeedDemoStaff(ctx context.Context, svc *service.Service) ([]DemoLogin, error) {
+	sys := derbes.WithPrincipal(ctx, service.System("demo"))
+	if existing, err := svc.Staff(sys); err != nil || len(existing) > 0 {
+		return nil, err
+	}
+	var out []DemoLogin
+	for _, d := range demoStaff {
+		pw := randomPassword()
+		st, err := svc.CreateStaff(sys, service.NewStaff{Name: d.name, Login: d.login, Role: d.role, Password: pw})
+		if err != nil {
+			return nil, fmt.Errorf("demo staff %s: %w", d.role, err)
+		}
+		enr, err := svc.BeginTOTP(sys, st.ID)
+		if err != nil {
+			return nil, err
+		}
+		u, err := url.Parse(enr.URI)
+		if err != nil {
+			return nil, err
+		}
+		secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(u.Query().Get("secret"))
+		if err != nil {
+			return nil, err
+		}
+		codes, err := svc.ConfirmTOTP(sys, st.ID, auth.TOTPCode(secret, svc.Now()))
+		if err != nil {
+			return nil, err
+		}
+		if d.role == service.RoleResponsible {
+			if err := svc.Appoint(sys, st.ID, svc.Now().Format("2006-01-02"), "Demo order No. 1"); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, DemoLogin{Role: d.role, Login: d.login, Password: pw, Recovery: codes[:3]})
+	}
+	return out, nil
+}
+
+func randomPassword() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return "demo-" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])
 }

@@ -35,8 +35,10 @@ func wrap(h http.Handler, a *api.API, log *slog.Logger) http.Handler {
 				log.ErrorContext(r.Context(), "panic", "route", r.Pattern, "panic", fmt.Sprint(v))
 				a.Problem(sw, r, fmt.Errorf("panic: %v", v))
 			}
+			d := time.Since(start)
+			a.Observe(r.Pattern, sw.status, d)
 			log.InfoContext(r.Context(), "request", "id", id, "method", r.Method, "route", r.Pattern,
-				"status", sw.status, "ms", time.Since(start).Milliseconds())
+				"status", sw.status, "ms", d.Milliseconds())
 		}()
 		h.ServeHTTP(sw, r)
 	})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/derbes-kz/derbes/internal/api"
+	"github.com/derbes-kz/derbes/internal/portal"
 	"github.com/derbes-kz/derbes/internal/web"
 )
 
@@ -25,6 +26,12 @@ const (
 	// ConsolePublic is a console page or asset served without a session:
 	// the sign-in page, the language switch, the stylesheet.
 	ConsolePublic Access = "console-public"
+	// PortalSubject is a subject-portal page that needs a signed-in data
+	// subject (the portal's session cookie); it acts on that subject only.
+	PortalSubject Access = "portal"
+	// PortalPublic is a portal page or asset served without a session:
+	// sign-in, the code page, the language switch, the stylesheet.
+	PortalPublic Access = "portal-public"
 )
 
 // Route is one entry of the URL surface.
@@ -40,6 +47,7 @@ func Routes(a *api.API) []Route {
 	return []Route{
 		{"GET", "/healthz", Public, a.Healthz},
 		{"GET", "/readyz", Public, a.Readyz},
+		{"GET", "/metrics", Token, a.MetricsPage},
 		{"GET", "/{$}", Public, a.Home},
 		{"GET", "/api/v1/openapi.yaml", Public, a.OpenAPI},
 		{"GET", "/api/v1/catalogue", Public, a.Catalogue},
@@ -148,13 +156,55 @@ func ConsoleRoutes(c *web.Console) []Route {
 		{"POST", "/console/roles/{name}", Console, c.PutRole},
 		{"GET", "/console/audit", Console, c.AuditPage},
 		{"POST", "/console/audit/verify", Console, c.VerifyAudit},
+		{"GET", "/console/orders", Console, c.OrdersPage},
+		{"POST", "/console/subjects/{id}/orders", Console, c.CreateOrder},
+		{"POST", "/console/subjects/{id}/orders/{orderId}/status", Console, c.MoveOrder},
+		{"POST", "/console/subjects/{id}/orders/{orderId}/documents", Console, c.AttachOrderDocument},
+		{"GET", "/console/recipients", Console, c.RecipientsPage},
+		{"POST", "/console/recipients", Console, c.CreateRecipient},
+		{"GET", "/console/transfers", Console, c.TransfersPage},
+		{"GET", "/console/subjects/{id}/transfer", Console, c.TransferPage},
+		{"POST", "/console/subjects/{id}/transfer", Console, c.Transfer},
+		{"GET", "/console/subjects/{id}/transfers/{transferId}", Console, c.TransferDonePage},
+		{"GET", "/console/transfers/{id}/package", Console, c.TransferPackage},
+		{"POST", "/console/subjects/{id}/life-health", Console, c.RecordLifeHealth},
+		{"POST", "/console/authority-requests", Console, c.RegisterAuthorityRequest},
+		{"POST", "/console/authority-requests/decision", Console, c.DecideAuthorityRequest},
+		{"GET", "/console/requests", Console, c.RequestsPage},
+		{"POST", "/console/requests/{id}", Console, c.UpdateRequest},
 		{"GET", "/console/", Console, c.NotFound},
+	}
+}
+
+// PortalRoutes returns the subject portal's pages (R-RIGHTS-1, R-RIGHTS-2):
+// HTML for data subjects, not part of the API contract. A page with
+// PortalSubject access acts on the session's subject only; no URL names a
+// subject. Every state change is a POST, which the cross-origin protection
+// of middleware.go guards.
+func PortalRoutes(p *portal.Portal) []Route {
+	return []Route{
+		{"GET", "/static/portal.css", PortalPublic, p.CSS},
+		{"GET", "/portal", PortalPublic, p.SignInPage},
+		{"POST", "/portal/signin", PortalPublic, p.Begin},
+		{"GET", "/portal/code", PortalPublic, p.CodePage},
+		{"POST", "/portal/code", PortalPublic, p.Verify},
+		{"POST", "/portal/lang", PortalPublic, p.SetLanguage},
+		{"POST", "/portal/signout", PortalPublic, p.SignOut},
+
+		{"GET", "/portal/me", PortalSubject, p.MePage},
+		{"GET", "/portal/me.json", PortalSubject, p.JSON},
+		{"GET", "/portal/me.pdf", PortalSubject, p.PDF},
+		{"GET", "/portal/consents/{consentId}/withdraw", PortalSubject, p.WithdrawPage},
+		{"POST", "/portal/consents/{consentId}/withdraw", PortalSubject, p.Withdraw},
+		{"GET", "/portal/requests/new", PortalSubject, p.NewRequestPage},
+		{"POST", "/portal/requests/new", PortalSubject, p.CreateRequest},
+		{"GET", "/portal/", PortalPublic, p.NotFound},
 	}
 }
 
 // Handler returns the http.Handler serving every route, wrapped in the
 // middleware of middleware.go.
-func Handler(a *api.API, c *web.Console, log *slog.Logger) http.Handler {
+func Handler(a *api.API, c *web.Console, p *portal.Portal, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range Routes(a) {
 		h := a.Handle(rt.Handler)
@@ -167,6 +217,13 @@ func Handler(a *api.API, c *web.Console, log *slog.Logger) http.Handler {
 		h := c.Handle(rt.Handler)
 		if rt.Access == Console {
 			h = c.RequireSession(rt.Handler)
+		}
+		mux.Handle(rt.Method+" "+rt.Pattern, h)
+	}
+	for _, rt := range PortalRoutes(p) {
+		h := p.Handle(rt.Handler)
+		if rt.Access == PortalSubject {
+			h = p.RequireSession(rt.Handler)
 		}
 		mux.Handle(rt.Method+" "+rt.Pattern, h)
 	}

@@ -35,15 +35,27 @@ type NewBreach struct {
 // BreachView is an incident as the register shows it.
 type BreachView struct {
 	store.Breach
-	DetectedAt time.Time `json:"detectedAt"`
-	DueAt      time.Time `json:"dueAt"`
-	Overdue    bool      `json:"overdue"`
+	DetectedAt          time.Time  `json:"detectedAt"`
+	DueAt               time.Time  `json:"dueAt"`
+	Overdue             bool       `json:"overdue"`
+	AuthorityNotifiedAt *time.Time `json:"authorityNotifiedAt,omitempty"`
+	SubjectsNotifiedAt  *time.Time `json:"subjectsNotifiedAt,omitempty"`
+	ClosedAt            *time.Time `json:"closedAt,omitempty"`
+}
+
+func optTime(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := time.UnixMicro(n.Int64).UTC()
+	return &t
 }
 
 func (s *Service) breachView(b store.Breach) BreachView {
 	due := time.UnixMicro(b.DueAt).UTC()
 	return BreachView{Breach: b, DetectedAt: time.UnixMicro(b.DetectedAt).UTC(), DueAt: due,
-		Overdue: b.Personal && !b.AuthorityNotifiedAt.Valid && s.now().After(due)}
+		Overdue:             b.Personal && b.Status == "open" && s.now().After(due),
+		AuthorityNotifiedAt: optTime(b.AuthorityNotifiedAt), SubjectsNotifiedAt: optTime(b.SubjectsNotifiedAt), ClosedAt: optTime(b.ClosedAt)}
 }
 
 // RecordBreach registers an incident; for a personal-data breach the
@@ -61,7 +73,7 @@ func (s *Service) RecordBreach(ctx context.Context, in NewBreach) (*BreachView, 
 	case len(in.Measures) > 4000 || checkText(in.Measures) != nil:
 		err = derbes.Invalid("measures", "text-length", "the measures are too long or not plain text")
 	case in.DetectedAt.IsZero() || in.DetectedAt.After(s.now().Add(time.Minute)):
-		err = derbes.Invalid("detectedAt", "date-past", "the detection time is in the past")
+		err = derbes.Invalid("detectedAt", "date-past", "the detection time is required and may not be in the future")
 	case len(in.Subjects) > 100000:
 		err = derbes.Invalid("subjects", "subjects-count", "too many subjects in one record")
 	}
@@ -193,7 +205,11 @@ func (s *Service) BreachNotice(ctx context.Context, id, lang string) ([]byte, er
 	}
 	var labels []string
 	for _, c := range b.Categories {
-		labels = append(labels, s.cat.Category(c).Label.In(lang))
+		if cat := s.cat.Category(c); cat != nil {
+			labels = append(labels, cat.Label.In(lang))
+		} else {
+			labels = append(labels, c) // a category since retired from the catalogue
+		}
 	}
 	doc, err := pdf.Render(pdf.Document{Title: w["title"], Subtitle: s.operator.Name + " · " + w["bin"] + " " + s.operator.BIN, Lang: lang, Footer: b.ID,
 		Blocks: []pdf.Block{

@@ -65,20 +65,28 @@ func (s *Service) PortalBegin(ctx context.Context, address, lang string) (*Chall
 		return nil, err
 	}
 	if subjectID != "" && !s.isBlocked(ctx, subjectID, cat) {
-		t := codeTexts[lang]
-		body := fmt.Sprintf(t.body, code, int(CodeTTL.Minutes()))
-		var serr error
-		switch {
-		case cat == "email" && s.mail != nil:
-			serr = s.mail.Send(ctx, mail.Message{To: norm, Subject: t.subject, Text: body})
-		case cat == "phone" && s.sms != nil:
-			serr = s.sms.Send(ctx, norm, body)
-		}
-		if serr != nil {
-			s.log.WarnContext(ctx, "portal code not delivered", "err", serr)
-		}
+		// Sent in the background: the answer must take the same time
+		// whether or not the address is known.
+		go s.sendPortalCode(context.WithoutCancel(ctx), cat, norm, code, lang)
 	}
 	return &Challenge{ID: ch.ID, Channel: ch.Channel, ExpiresAt: time.UnixMicro(ch.ExpiresAt).UTC()}, nil
+}
+
+func (s *Service) sendPortalCode(ctx context.Context, cat, address, code, lang string) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	t := codeTexts[lang]
+	body := fmt.Sprintf(t.body, code, int(CodeTTL.Minutes()))
+	var err error
+	switch {
+	case cat == "email" && s.mail != nil:
+		err = s.mail.Send(ctx, mail.Message{To: address, Subject: t.subject, Text: body})
+	case cat == "phone" && s.sms != nil:
+		err = s.sms.Send(ctx, address, body)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "portal code not delivered", "err", err)
+	}
 }
 
 func portalAddress(address string) (string, string, error) {
@@ -151,7 +159,22 @@ func (s *Service) PortalSubject(ctx context.Context, token string) (string, erro
 		})
 		return "", &derbes.Error{Code: derbes.EUnauthorized, Rule: "session-expired", Message: "the session has expired; please sign in again"}
 	}
+	if now.Sub(time.UnixMicro(last)) >= sessionTouchEvery {
+		if err := s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
+			return nil, c.TouchPortalSession(ctx, h, now.UnixMicro())
+		}); err != nil {
+			return "", err
+		}
+	}
 	return id, nil
+}
+
+// PortalSignOut ends a portal session on the server, audited.
+func (s *Service) PortalSignOut(ctx context.Context, token string) error {
+	h := auth.HashSessionToken(token)
+	return s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
+		return []derbes.AuditEntry{s.entry(ctx, "portal.signout", "", "rights", nil, derbes.OutcomeOK, "")}, c.DeletePortalSession(ctx, h)
+	})
 }
 
 // subjectPrincipal is the principal of a subject acting in the portal on

@@ -41,6 +41,7 @@ type Service struct {
 	sms      sms.Sender
 	lockFor  time.Duration
 	pwSlots  chan struct{} // bounds concurrent argon2id checks
+	observer Observer
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -170,6 +171,18 @@ func (s *Service) Close(ctx context.Context) error {
 	return cerr
 }
 
+// Observer is told of every refusal (metrics count them by rule).
+type Observer interface {
+	Refusal(action, rule string)
+}
+
+// SetObserver makes the service report refusals to o. Call it before
+// serving.
+func (s *Service) SetObserver(o Observer) { s.observer = o }
+
+// AuditLength returns the audit chain's length, for metrics.
+func (s *Service) AuditLength(ctx context.Context) (int64, error) { return s.db.Read().AuditLength(ctx) }
+
 // Now returns the service's clock reading.
 func (s *Service) Now() time.Time { return s.now() }
 
@@ -198,6 +211,9 @@ func (s *Service) Refuse(ctx context.Context, action, subjectID, purpose string,
 		outcome = derbes.OutcomeError
 	}
 	e := s.entry(ctx, action, subjectID, purpose, cats, outcome, derbes.RuleOf(err))
+	if s.observer != nil {
+		s.observer.Refusal(action, e.Reason)
+	}
 	if aerr := s.db.Audit(ctx, e); aerr != nil {
 		s.log.ErrorContext(ctx, "audit append failed", "action", action, "err", aerr)
 		return fmt.Errorf("%w (and the refusal could not be audited: %v)", err, aerr)

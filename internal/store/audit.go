@@ -149,3 +149,13 @@ func (c Conn) Checkpoints(ctx context.Context) ([]derbes.Checkpoint, error) {
 	}
 	return out, rows.Err()
 }
+
+// AuditLength returns the chain's head sequence number: its length, read
+// without counting rows.
+func (c Conn) AuditLength(ctx context.Context) (int64, error) {
+	var n int64
+	if err := c.q.QueryRowContext(ctx, `SELECT seq FROM audit_head WHERE id = 1`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: read audit head: %w", err)
+	}
+	return n, nil
+}

@@ -321,3 +321,11 @@ func (c Conn) DeletePortalSession(ctx context.Context, h []byte) error {
 	}
 	return nil
 }
+
+// TouchPortalSession records activity on a portal session.
+func (c Conn) TouchPortalSession(ctx context.Context, h []byte, at int64) error {
+	if _, err := c.q.ExecContext(ctx, `UPDATE portal_sessions SET last_seen = $1 WHERE id_hash = $2`, at, h); err != nil {
+		return fmt.Errorf("store: touch portal session: %w", err)
+	}
+	return nil
+}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/derbes-kz/derbes"
@@ -12,8 +14,11 @@ type field struct {
 	Name     string
 	ID       string
 	Label    string
-	Type     string // text, email, tel, date, password, select, textarea
+	Type     string // text, email, tel, date, password, select, textarea, file
 	Value    string
+	Values   []string // the chosen options of a multiple select
+	Multiple bool     // a select of several options
+	Accept   string   // the file types a file input takes
 	Options  []option
 	Hint     string
 	Err      string
@@ -36,6 +41,18 @@ func (f *field) Described() string {
 	}
 	return strings.Join(ids, " ")
 }
+
+// Selected reports whether option v is chosen.
+func (f *field) Selected(v string) bool {
+	if f.Multiple {
+		return slices.Contains(f.Values, v)
+	}
+	return v == f.Value
+}
+
+// Size is the number of rows a multiple select shows: all its options,
+// between 3 and 8.
+func (f *field) Size() int { return min(max(len(f.Options), 3), 8) }
 
 // fieldID is the HTML id of the control named name.
 func fieldID(name string) string {
@@ -65,11 +82,23 @@ func (f *form) get(name string) *field {
 	return nil
 }
 
-// fill sets each field's value from the submitted form (passwords never).
+// fill sets each field's value from the submitted form (passwords and
+// files never).
 func (f *form) fill(get func(string) string) {
 	for _, fl := range f.Fields {
-		if fl.Type != "password" {
+		if fl.Type != "password" && fl.Type != "file" {
 			fl.Value = get(fl.Name)
+		}
+	}
+}
+
+// fillAll sets each field's value, and a multiple select's values, from a
+// submitted form.
+func (f *form) fillAll(vals url.Values) {
+	f.fill(vals.Get)
+	for _, fl := range f.Fields {
+		if fl.Multiple {
+			fl.Values = vals[fl.Name]
 		}
 	}
 }
@@ -110,6 +139,9 @@ func (c *checks) Has(v string) bool {
 	}
 	return false
 }
+
+// Many reports whether the group is long enough to show in columns.
+func (c *checks) Many() bool { return len(c.Options) > 6 }
 
 // Described is the aria-describedby of the group.
 func (c *checks) Described() string {

@@ -215,20 +215,35 @@ func TestPagesRenderAccessibly(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("%s: %d", p, resp.StatusCode)
 		}
-		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
-			t.Errorf("%s: no CSP", p)
+		checkAccessible(t, p, resp, body)
+	}
+}
+
+// checkAccessible checks a console page: the strict CSP, no inline style
+// or script, no missing message, a label for every control, and no id
+// used twice.
+func checkAccessible(t *testing.T, p string, resp *http.Response, body string) {
+	t.Helper()
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Errorf("%s: no CSP", p)
+	}
+	if strings.Contains(body, " style=") || strings.Contains(body, "<script") || strings.Contains(body, "[console.") || strings.Contains(body, "[errors.") {
+		t.Errorf("%s: inline style, script or a missing message", p)
+	}
+	for _, tag := range inputPattern.FindAllString(body, -1) {
+		if strings.Contains(tag, `type="hidden"`) {
+			continue
 		}
-		if strings.Contains(body, " style=") || strings.Contains(body, "<script") || strings.Contains(body, "[console.") {
-			t.Errorf("%s: inline style, script or a missing message", p)
+		id := idPattern.FindStringSubmatch(tag)
+		if id == nil || !strings.Contains(body, `for="`+id[1]+`"`) {
+			t.Errorf("%s: control without a label: %s", p, tag)
 		}
-		for _, tag := range inputPattern.FindAllString(body, -1) {
-			if strings.Contains(tag, `type="hidden"`) {
-				continue
-			}
-			id := idPattern.FindStringSubmatch(tag)
-			if id == nil || !strings.Contains(body, `for="`+id[1]+`"`) {
-				t.Errorf("%s: control without a label: %s", p, tag)
-			}
+	}
+	seen := map[string]bool{}
+	for _, m := range idPattern.FindAllStringSubmatch(body, -1) {
+		if seen[m[1]] {
+			t.Errorf("%s: id %q used twice", p, m[1])
 		}
+		seen[m[1]] = true
 	}
 }

@@ -113,7 +113,7 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request, titleKey string) 
 		}
 	}
 	if ck, err := r.Cookie(flashCookie); err == nil {
-		if strings.HasPrefix(ck.Value, "console.flash.") {
+		if flashKey(ck.Value) && c.msgs.Has(l, ck.Value) {
 			p.Flash = c.msgs.T(l, ck.Value)
 		}
 		c.clearCookie(w, r, flashCookie, "/console/")
@@ -121,8 +121,15 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request, titleKey string) 
 	return p
 }
 
+// flashKey reports whether a flash cookie names a console message meant
+// for it: "console.flash.*", or a page's "console.<page>.flash.*".
+func flashKey(key string) bool {
+	rest, ok := strings.CutPrefix(key, "console.")
+	return ok && (strings.HasPrefix(rest, "flash.") || strings.Contains(rest, ".flash."))
+}
+
 // comingPages are the pages of later issues, shown greyed in the navigation.
-var comingPages = []string{"orders", "transfers", "requests", "retention", "statistics", "backups", "breaches"}
+var comingPages = []string{"retention", "statistics", "backups", "breaches"}
 
 // nav is the one navigation of the console: the pages the role may use.
 func (c *Console) nav(l i18n.Lang, role derbes.Role, path string) []navItem {
@@ -140,6 +147,10 @@ func (c *Console) nav(l i18n.Lang, role derbes.Role, path string) []navItem {
 	}{
 		{"nav.dashboard", home, true},
 		{"nav.subjects", "/console/subjects", len(c.purposesFor(role, derbes.ActRead)) > 0},
+		{"console.orders.title", "/console/orders", role.AllowsAny(derbes.ActRead, orderPurpose)},
+		{"console.transfers.title", "/console/transfers", c.mayTransfer(role) || can(derbes.ActApprove)},
+		{"console.recipients.nav", "/console/recipients", c.mayReadRegistry(role)},
+		{"console.requests.title", "/console/requests", role.AllowsAny(derbes.ActRead, rightsPurpose)},
 		{"nav.catalogue", "/console/catalogue", true},
 		{"nav.staff", "/console/staff", can(derbes.ActAdminister, derbes.ActApprove)},
 		{"nav.roles", "/console/roles", can(derbes.ActAdminister, derbes.ActApprove, derbes.ActAudit)},

@@ -123,6 +123,9 @@ type subjectData struct {
 	Edit       *form
 	Consents   []consentRow
 	ConsentErr string
+	Orders     *ordersData   // under P-4.1b, for the members who read orders
+	Register   *registerData // who received what (R-TRANSFER-3)
+	Transfer   string        // the page preparing a transfer, when the member may
 }
 
 type valueRow struct {
@@ -182,8 +185,33 @@ func (c *Console) loadSubject(p *page, r *http.Request, id, purpose string) (*su
 	}
 	if d.View != nil && d.Purpose != nil {
 		d.Edit = c.editForm(p, role, d.Purpose, d.View, consents)
+		if err := c.loadTransfers(p, r, d); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
+}
+
+// loadTransfers adds the subject's orders (under P-4.1b), the register of
+// what was sent to whom, and the link to prepare a transfer.
+func (c *Console) loadTransfers(p *page, r *http.Request, d *subjectData) error {
+	role := derbes.PrincipalFrom(r.Context()).Role
+	g, err := c.registry(r.Context())
+	if err != nil {
+		return err
+	}
+	if d.Purpose.Code == orderPurpose {
+		if d.Orders, err = c.ordersData(p, r, d.ID, g); err != nil {
+			return err
+		}
+	}
+	if d.Register, err = c.registerData(p, r, d.ID, g, d.Purpose.Code); err != nil {
+		return err
+	}
+	if c.mayTransfer(role) {
+		d.Transfer = transferHref(d.ID, "", "", d.Purpose.Code)
+	}
+	return nil
 }
 
 // valueRows lists the values in catalogue order.

@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/catalogue"
 	"github.com/derbes-kz/derbes/internal/i18n"
+	"github.com/derbes-kz/derbes/internal/service"
 )
 
 func TestSafeNext(t *testing.T) {
@@ -57,6 +60,10 @@ func TestAllowedWhileRestricted(t *testing.T) {
 // literally; keys built at run time end in "." and are checked by prefix.
 var keyPattern = regexp.MustCompile(`"((?:console|errors|auth|nav|subjects|consents|catalogue|staff|roles|audit|instructions|dashboard|common|lang|app|backups)\.[a-zA-Z0-9_.-]+)"`)
 
+// actionPattern finds the audit actions of refusals ("auth.session"),
+// which look like message keys but are not.
+var actionPattern = regexp.MustCompile(`Refuse\([^,]+, "([a-z.-]+)"`)
+
 // Every message the console names exists in every language, and the
 // catalogue as a whole is complete (no page shows "[key]").
 func TestMessagesExist(t *testing.T) {
@@ -84,9 +91,13 @@ func TestMessagesExist(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		actions := map[string]bool{}
+		for _, m := range actionPattern.FindAllStringSubmatch(string(data), -1) {
+			actions[m[1]] = true
+		}
 		for _, m := range keyPattern.FindAllStringSubmatch(string(data), -1) {
 			key := m[1]
-			if strings.HasSuffix(key, ".") {
+			if strings.HasSuffix(key, ".") || actions[key] {
 				continue
 			}
 			seen++
@@ -129,6 +140,38 @@ func TestDynamicMessagesExist(t *testing.T) {
 		}
 		keys = append(keys, "console.search."+k)
 	}
+	for _, k := range service.Services {
+		keys = append(keys, "console.orders.service."+k)
+	}
+	for _, k := range service.OrderStatuses {
+		keys = append(keys, "console.orders.status."+k)
+	}
+	for _, k := range catalogue.RecipientKinds() {
+		keys = append(keys, "console.recipients.kind."+k)
+	}
+	for _, k := range derbes.Channels {
+		keys = append(keys, "console.transfers.channel."+k)
+	}
+	for _, k := range []string{derbes.TransferByConsent, derbes.TransferByAuthority, derbes.TransferByLifeHealth} {
+		keys = append(keys, "console.transfers.basis."+k)
+		if k != derbes.TransferByConsent {
+			keys = append(keys, "console.transfers.basis_ref."+k, "console.transfers.basis_ref_hint."+k)
+		}
+	}
+	for _, k := range append([]string{"open"}, handleStatuses...) {
+		keys = append(keys, "console.requests.status."+k)
+	}
+	for _, k := range service.RequestChannels {
+		keys = append(keys, "console.requests.channel."+k)
+	}
+	keys = append(keys, "console.authority.flash.approved", "console.authority.flash.rejected")
+	// The rules a transfer is refused by, item by item (R-TRANSFER-2).
+	for _, k := range []string{"consent-cross-border", "consent-country", "consent-recipient", "consent-third-party", "consent-purpose",
+		"consent-category", "blocked", "request-not-approved", "request-other-recipient", "request-other-subject", "request-category",
+		"request-unknown", "life-health-missing", "transfer-refused", "basis-purpose", "channel-telephone", "nothing-to-send",
+		"recipient-outside-purpose", "subject-unknown"} {
+		keys = append(keys, "errors."+k)
+	}
 	for _, k := range keys {
 		for _, l := range i18n.Langs {
 			if !msgs.Has(l, k) {
@@ -144,7 +187,8 @@ func TestPagesParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"signin", "mfa", "mfa_codes", "instructions", "dashboard", "subjects", "subject",
-		"subject_new", "withdraw", "catalogue", "staff", "roles", "role_edit", "audit", "error"} {
+		"subject_new", "withdraw", "catalogue", "staff", "roles", "role_edit", "audit", "error",
+		"orders", "recipients", "transfers", "transfer", "transfer_done", "requests"} {
 		if pages[name] == nil {
 			t.Errorf("no page %s", name)
 		}

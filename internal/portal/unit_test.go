@@ -1,0 +1,88 @@
+package portal
+
+import (
+	"io/fs"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/derbes-kz/derbes/internal/i18n"
+)
+
+// keyPattern finds the message keys the templates and handlers name
+// literally; keys built at run time end in "." and are checked by prefix.
+var keyPattern = regexp.MustCompile(`"((?:portal|errors|nav|consents|requests|common|lang|app)\.[a-zA-Z0-9_.-]+)"`)
+
+// notMessages are strings of the key form that are not message keys.
+var notMessages = map[string]bool{"portal.session": true} // an audit action
+
+// Every message the portal names exists in every language, and the
+// catalogue as a whole is complete.
+func TestMessagesExist(t *testing.T) {
+	msgs, err := i18n.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := msgs.Missing(); len(m) != 0 {
+		t.Errorf("incomplete catalogue: %v", m)
+	}
+	var names []string
+	goFiles, _ := fs.Glob(os.DirFS("."), "*.go")
+	for _, f := range goFiles {
+		if !strings.HasSuffix(f, "_test.go") {
+			names = append(names, f)
+		}
+	}
+	tmpls, _ := fs.Glob(assets, "templates/*.html")
+	seen := 0
+	for _, name := range append(names, tmpls...) {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			data, err = fs.ReadFile(assets, name)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range keyPattern.FindAllStringSubmatch(string(data), -1) {
+			key := m[1]
+			if strings.HasSuffix(key, ".") || notMessages[key] {
+				continue
+			}
+			seen++
+			for _, l := range i18n.Langs {
+				if !msgs.Has(l, key) {
+					t.Errorf("%s: %s has no message %s", name, l, key)
+				}
+			}
+		}
+	}
+	if seen < 60 {
+		t.Errorf("found only %d message keys: the pattern is broken", seen)
+	}
+	// The keys built at run time.
+	for _, l := range i18n.Langs {
+		for _, k := range []string{"portal.source.subject", "portal.source.staff", "portal.source.import", "portal.source.third-party",
+			"portal.status.open", "portal.status.in-progress", "portal.status.done", "portal.status.refused",
+			"portal.from.order-closed", "portal.from.contract-ended", "portal.from.consent-ended", "portal.from.employment-ended",
+			"portal.from.collected", "portal.period.years", "portal.period.months", "portal.new.term"} {
+			if !msgs.Has(l, k) {
+				t.Errorf("%s: no message %s", l, k)
+			}
+		}
+	}
+}
+
+// The language switch comes back only to a portal page.
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/portal/me": "/portal/me", "/portal": "/portal", "/portal/requests/new": "/portal/requests/new",
+		"/portal/consents/abc/withdraw": "/portal/consents/abc/withdraw",
+		"//evil.example/":               "/portal", "https://evil.example/portal/me": "/portal", "/console/": "/portal",
+		"/portal/consents/a/b/withdraw": "/portal", "/portal/consents/a\\b/withdraw": "/portal", "": "/portal",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

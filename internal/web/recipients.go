@@ -1,0 +1,265 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/catalogue"
+	"github.com/derbes-kz/derbes/internal/i18n"
+	"github.com/derbes-kz/derbes/internal/ident"
+	"github.com/derbes-kz/derbes/internal/store"
+)
+
+// The purposes the console's pages of this issue work under.
+const (
+	orderPurpose  = "p4.1b"  // orders (R-APPLY-1)
+	rightsPurpose = "rights" // subjects' requests (R-RIGHTS-2)
+)
+
+// transferPurposes are the purposes a transfer is made under (P-4.2b,
+// P-5.1, P-5.2), in the order the console offers them.
+var transferPurposes = []string{"p4.2b1", "p4.2b2", "p4.2b3", "p5.1", "p5.2"}
+
+// anyPurpose reports whether role may do a under some purpose.
+func (c *Console) anyPurpose(role derbes.Role, a derbes.Action) bool {
+	if role.AllowsAny(a, "*") {
+		return true
+	}
+	for _, pu := range c.svc.Catalogue().Purposes {
+		if role.AllowsAny(a, pu.Code) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayTransfer reports whether role may send data to third parties under
+// some purpose.
+func (c *Console) mayTransfer(role derbes.Role) bool {
+	return slices.ContainsFunc(transferPurposes, func(code string) bool { return role.AllowsAny(derbes.ActTransfer, code) })
+}
+
+// mayEditRegistry is the service's rule for the recipient registry: the
+// responsible person and the administrator.
+func mayEditRegistry(role derbes.Role) bool {
+	return role.AllowsAny(derbes.ActAdminister, "*") || role.AllowsAny(derbes.ActApprove, "*")
+}
+
+// mayReadRegistry: the registry holds organisations, no personal data; it
+// is shown to the members who manage orders, transfer data or keep it.
+func (c *Console) mayReadRegistry(role derbes.Role) bool {
+	return role.AllowsAny(derbes.ActWrite, orderPurpose) || c.mayTransfer(role) || mayEditRegistry(role)
+}
+
+// countryCodes are the current ISO 3166-1 codes ident accepts.
+var countryCodes = func() []string {
+	var out []string
+	for a := 'A'; a <= 'Z'; a++ {
+		for b := 'A'; b <= 'Z'; b++ {
+			if code, err := ident.Country(string([]rune{a, b})); err == nil {
+				out = append(out, code)
+			}
+		}
+	}
+	return out
+}()
+
+// countryName is the country's name in l ("RU" → "Russia", "Россия",
+// "Ресей"), or the code when it has none.
+func countryName(l i18n.Lang, code string) string {
+	r, err := language.ParseRegion(code)
+	if err != nil {
+		return code
+	}
+	if n := display.Regions(language.Make(string(l))).Name(r); n != "" {
+		return n
+	}
+	return code
+}
+
+// countryOptions lists the countries by name in the page's language,
+// Kazakhstan first.
+func countryOptions(p *page) []option {
+	col := collate.New(language.Make(string(p.Lang)))
+	out := make([]option, 0, len(countryCodes))
+	for _, code := range countryCodes {
+		if code != "KZ" {
+			out = append(out, option{Value: code, Label: countryName(p.Lang, code)})
+		}
+	}
+	slices.SortFunc(out, func(a, b option) int { return col.CompareString(a.Label, b.Label) })
+	return append([]option{{Value: "KZ", Label: countryName(p.Lang, "KZ")}}, out...)
+}
+
+// recipientName is the recipient's name in the page's language.
+func recipientName(p *page, r store.Recipient) string {
+	if n := r.Names[string(p.Lang)]; n != "" {
+		return n
+	}
+	return r.Names["en"]
+}
+
+// recipientLabel is "name — country", as selects show a recipient.
+func recipientLabel(p *page, r store.Recipient) string {
+	return recipientName(p, r) + " — " + countryName(p.Lang, r.Country)
+}
+
+// registry is the recipient registry, by id, in the order it lists them.
+type registry struct {
+	list []store.Recipient
+	byID map[string]store.Recipient
+}
+
+func (c *Console) registry(ctx context.Context) (*registry, error) {
+	list, err := c.svc.Recipients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g := &registry{list: list, byID: map[string]store.Recipient{}}
+	for _, r := range list {
+		g.byID[r.ID] = r
+	}
+	return g, nil
+}
+
+// options lists the active recipients of the given kinds, by name.
+func (g *registry) options(p *page, kinds []string, only []string) []option {
+	col := collate.New(language.Make(string(p.Lang)))
+	var out []option
+	for _, r := range g.list {
+		if !r.Active || !slices.Contains(kinds, r.Kind) || (only != nil && !slices.Contains(only, r.ID)) {
+			continue
+		}
+		out = append(out, option{Value: r.ID, Label: recipientLabel(p, r)})
+	}
+	slices.SortFunc(out, func(a, b option) int { return col.CompareString(a.Label, b.Label) })
+	return out
+}
+
+type recipientsData struct {
+	Rows []recipientRow
+	Form *form
+}
+
+type recipientRow struct {
+	ID, Kind, Name, Country, Channel, RegNumber, Contact string
+	Active                                               bool
+}
+
+// RecipientsPage lists the recipient registry (R-TRANSFER-1); the
+// responsible person and the administrator also get the form to add one.
+func (c *Console) RecipientsPage(w http.ResponseWriter, r *http.Request) error {
+	p := c.page(w, r, "console.recipients.title")
+	d, err := c.recipientsData(p, r)
+	if err != nil {
+		return err
+	}
+	p.Data = d
+	return c.render(w, http.StatusOK, "recipients", p)
+}
+
+func (c *Console) recipientsData(p *page, r *http.Request) (*recipientsData, error) {
+	ctx := r.Context()
+	role := derbes.PrincipalFrom(ctx).Role
+	if !c.mayReadRegistry(role) {
+		return nil, c.svc.Refuse(ctx, "recipient.list", "", "", nil, derbes.Forbidden("", "permission", "your role does not use the recipient registry"))
+	}
+	g, err := c.registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := &recipientsData{}
+	for _, rec := range g.list {
+		d.Rows = append(d.Rows, recipientRow{ID: rec.ID, Kind: p.T("console.recipients.kind." + rec.Kind), Name: recipientName(p, rec),
+			Country: countryName(p.Lang, rec.Country), Channel: channelLabel(p, rec.Channel), RegNumber: rec.RegNumber,
+			Contact: rec.Contact, Active: rec.Active})
+	}
+	if !mayEditRegistry(role) {
+		return d, nil
+	}
+	d.Form = &form{}
+	kind := d.Form.add(newField("kind", p.T("console.recipients.kind"), "select"))
+	kind.Required = true
+	for _, k := range catalogue.RecipientKinds() {
+		kind.Options = append(kind.Options, option{Value: k, Label: p.T("console.recipients.kind." + k)})
+	}
+	for _, l := range i18n.Langs {
+		n := d.Form.add(newField("names."+string(l), p.T("console.recipients.name_in", "lang", p.T("lang."+string(l))), "text"))
+		n.Required, n.Auto = true, "off"
+	}
+	country := d.Form.add(newField("country", p.T("console.recipients.country"), "select"))
+	country.Required, country.Options, country.Value = true, countryOptions(p), "KZ"
+	country.Hint = p.T("console.recipients.country_hint")
+	reg := d.Form.add(newField("regNumber", p.T("console.recipients.reg_number"), "text"))
+	reg.Hint, reg.Auto = p.T("console.recipients.reg_number_hint"), "off"
+	ch := d.Form.add(newField("channel", p.T("console.transfers.channel"), "select"))
+	ch.Required, ch.Options = true, channelOptions(p)
+	contact := d.Form.add(newField("contact", p.T("console.recipients.contact"), "text"))
+	contact.Hint, contact.Auto = p.T("console.recipients.contact_hint"), "off"
+	return d, nil
+}
+
+// CreateRecipient adds an organisation to the registry.
+func (c *Console) CreateRecipient(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	p := c.page(w, r, "console.recipients.title")
+	p.Here = "/console/recipients"
+	d, err := c.recipientsData(p, r)
+	if err != nil {
+		return err
+	}
+	if d.Form == nil {
+		return c.svc.Refuse(ctx, "recipient.create", "", "", nil, derbes.Forbidden("", "permission", "your role may not edit the recipient registry"))
+	}
+	get := func(k string) string { return strings.TrimSpace(r.PostForm.Get(k)) }
+	rec, err := c.svc.CreateRecipient(ctx, store.Recipient{Kind: get("kind"),
+		Names:   map[string]string{"kk": get("names.kk"), "ru": get("names.ru"), "en": get("names.en")},
+		Country: get("country"), RegNumber: get("regNumber"), Channel: get("channel"), Contact: get("contact")})
+	if err != nil {
+		if !userError(err) {
+			return err
+		}
+		d.Form.fill(r.PostForm.Get)
+		c.place(p, d.Form, err)
+		p.Data = d
+		return c.render(w, formStatus(err), "recipients", p)
+	}
+	c.flash(w, r, "console.recipients.flash.created")
+	redirect(w, r, "/console/recipients#r-"+url.PathEscape(rec.ID))
+	return nil
+}
+
+// channelOptions are the transfer channels; telephone is never one (P-5.3).
+func channelOptions(p *page) []option {
+	out := make([]option, 0, len(derbes.Channels))
+	for _, ch := range derbes.Channels {
+		out = append(out, option{Value: ch, Label: channelLabel(p, ch)})
+	}
+	return out
+}
+
+func channelLabel(p *page, ch string) string {
+	if ch == "" {
+		return ""
+	}
+	return p.T("console.transfers.channel." + ch)
+}
+
+// formStatus is the status of a form shown again with its error.
+func formStatus(err error) int {
+	if s := statusOf[derbes.CodeOf(err)]; s != 0 {
+		return s
+	}
+	return http.StatusBadRequest
+}
