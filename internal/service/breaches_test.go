@@ -21,8 +21,8 @@ func TestBreachDeadlinesAndNotice(t *testing.T) {
 			detected time.Time
 			due      string
 		}{
-			{time.Date(2026, 6, 5, 21, 30, 0, 0, almaty), "2026-06-08"},   // Friday evening → Monday
-			{time.Date(2026, 3, 20, 18, 0, 0, 0, almaty), "2026-03-26"},   // Friday before Nauryz → the day after the holidays
+			{time.Date(2026, 6, 5, 21, 30, 0, 0, almaty), "2026-06-08"},  // Friday evening → Monday
+			{time.Date(2026, 3, 20, 18, 0, 0, 0, almaty), "2026-03-26"},  // Friday before Nauryz → the day after the holidays
 			{time.Date(2026, 12, 15, 10, 0, 0, 0, almaty), "2026-12-17"}, // the day before Independence Day
 		} {
 			b, err := e.svc.RecordBreach(e.ctx, NewBreach{DetectedAt: c.detected, Description: "a laptop with exports was stolen", Personal: true,

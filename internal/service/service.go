@@ -181,7 +181,9 @@ type Observer interface {
 func (s *Service) SetObserver(o Observer) { s.observer = o }
 
 // AuditLength returns the audit chain's length, for metrics.
-func (s *Service) AuditLength(ctx context.Context) (int64, error) { return s.db.Read().AuditLength(ctx) }
+func (s *Service) AuditLength(ctx context.Context) (int64, error) {
+	return s.db.Read().AuditLength(ctx)
+}
 
 // Now returns the service's clock reading.
 func (s *Service) Now() time.Time { return s.now() }
