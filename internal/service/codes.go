@@ -67,24 +67,7 @@ func (s *Service) SendCode(ctx context.Context, subjectID, channel, lang string)
 	if err != nil {
 		return nil, s.Refuse(ctx, action, subjectID, "rights", []string{cat}, err)
 	}
-	code := randomCode()
-	now := s.now().UTC()
-	ch := store.Challenge{ID: newID(), SubjectID: subjectID, AddressHash: s.kr.BlindIndex(cat, address), Channel: channel,
-		Purpose: CodeForConsent, CreatedAt: now.UnixMicro(), ExpiresAt: now.Add(CodeTTL).UnixMicro()}
-	ch.CodeHash = s.kr.SecretHash("otp", []byte(ch.ID+"/"+code))
-	err = s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
-		e := s.entry(ctx, action, subjectID, "rights", []string{cat}, derbes.OutcomeOK, "")
-		e.Basis = "art9-10"
-		n, err := c.CountChallenges(ctx, ch.AddressHash, now.Add(-CodeSendWindow).UnixMicro())
-		if err == nil && n >= CodeSendsPerWindow {
-			err = derbes.Errorf(derbes.ETooMany, "code-rate-limit", "too many codes sent to this address; try again later")
-		}
-		if err != nil {
-			e.Outcome, e.Reason = derbes.OutcomeRefused, derbes.RuleOf(err)
-			return []derbes.AuditEntry{e}, err
-		}
-		return []derbes.AuditEntry{e}, c.InsertChallenge(ctx, ch)
-	})
+	ch, code, err := s.issueChallenge(ctx, action, subjectID, cat, address, channel, CodeForConsent)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +83,32 @@ func (s *Service) SendCode(ctx context.Context, subjectID, channel, lang string)
 			derbes.Errorf(derbes.EUnavailable, "code-send-failed", "the code could not be sent; try again"))
 	}
 	return &Challenge{ID: ch.ID, Channel: channel, ExpiresAt: time.UnixMicro(ch.ExpiresAt).UTC()}, nil
+}
+
+// issueChallenge stores a new code challenge for an address (keyed hashes
+// of both), refusing past CodeSendsPerWindow per address; the send is
+// audited. It returns the challenge and the code, which exists only in
+// the message the caller sends.
+func (s *Service) issueChallenge(ctx context.Context, action, subjectID, cat, address, channel, purpose string) (store.Challenge, string, error) {
+	code := randomCode()
+	now := s.now().UTC()
+	ch := store.Challenge{ID: newID(), SubjectID: subjectID, AddressHash: s.kr.BlindIndex(cat, address), Channel: channel,
+		Purpose: purpose, CreatedAt: now.UnixMicro(), ExpiresAt: now.Add(CodeTTL).UnixMicro()}
+	ch.CodeHash = s.kr.SecretHash("otp", []byte(ch.ID+"/"+code))
+	err := s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
+		e := s.entry(ctx, action, subjectID, "rights", []string{cat}, derbes.OutcomeOK, "")
+		e.Basis = "art9-10"
+		n, err := c.CountChallenges(ctx, ch.AddressHash, now.Add(-CodeSendWindow).UnixMicro())
+		if err == nil && n >= CodeSendsPerWindow {
+			err = derbes.Errorf(derbes.ETooMany, "code-rate-limit", "too many codes sent to this address; try again later")
+		}
+		if err != nil {
+			e.Outcome, e.Reason = derbes.OutcomeRefused, derbes.RuleOf(err)
+			return []derbes.AuditEntry{e}, err
+		}
+		return []derbes.AuditEntry{e}, c.InsertChallenge(ctx, ch)
+	})
+	return ch, code, err
 }
 
 func randomCode() string {

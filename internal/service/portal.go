@@ -43,24 +43,7 @@ func (s *Service) PortalBegin(ctx context.Context, address, lang string) (*Chall
 	if len(ids) == 1 {
 		subjectID = ids[0]
 	}
-	code := randomCode()
-	now := s.now().UTC()
-	ch := store.Challenge{ID: newID(), SubjectID: subjectID, AddressHash: s.kr.BlindIndex(cat, norm), Channel: map[string]string{"email": "email", "phone": "sms"}[cat],
-		Purpose: codeForPortal, CreatedAt: now.UnixMicro(), ExpiresAt: now.Add(CodeTTL).UnixMicro()}
-	ch.CodeHash = s.kr.SecretHash("otp", []byte(ch.ID+"/"+code))
-	err = s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
-		e := s.entry(ctx, action, subjectID, "rights", []string{cat}, derbes.OutcomeOK, "")
-		e.Basis = "art9-10"
-		n, err := c.CountChallenges(ctx, ch.AddressHash, now.Add(-CodeSendWindow).UnixMicro())
-		if err == nil && n >= CodeSendsPerWindow {
-			err = derbes.Errorf(derbes.ETooMany, "code-rate-limit", "too many codes sent to this address; try again later")
-		}
-		if err != nil {
-			e.Outcome, e.Reason = derbes.OutcomeRefused, derbes.RuleOf(err)
-			return []derbes.AuditEntry{e}, err
-		}
-		return []derbes.AuditEntry{e}, c.InsertChallenge(ctx, ch)
-	})
+	ch, code, err := s.issueChallenge(ctx, action, subjectID, cat, norm, map[string]string{"email": "email", "phone": "sms"}[cat], codeForPortal)
 	if err != nil {
 		return nil, err
 	}
