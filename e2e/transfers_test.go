@@ -210,4 +210,23 @@ func TestTransferJourney(t *testing.T) {
 	e.shot("recipients")
 	e.do(chromedp.Navigate(e.base+"/console/transfers"), chromedp.WaitVisible(chromedp.ID("authority")))
 	e.shot("transfers")
+	e.do(chromedp.Navigate(e.base+"/console/orders"), chromedp.WaitVisible(chromedp.ID("orders-search")))
+	e.shot("orders")
+	e.do(chromedp.Navigate(e.base+"/console/"), chromedp.WaitVisible(chromedp.ID("open-requests")))
+	e.want("open requests", e.text("#open-requests"), "1")
+	e.shot("dashboard")
+
+	// In Kazakh and Russian, the refusal names the country in that language.
+	for _, l := range []i18n.Lang{i18n.KK, i18n.RU} {
+		e.submit("#lang-" + string(l))
+		e.do(chromedp.Navigate(e.base+"/console/subjects/"+w.subject+"/transfer?purpose=p4.2b1&from=p4.1b"),
+			chromedp.WaitVisible(chromedp.ID("transfer-form")),
+			chromedp.SetValue(chromedp.ID("f-recipientId"), w.ru),
+			chromedp.Click(chromedp.ID("f-categories-full_name")))
+		e.submit("#transfer-submit")
+		e.do(chromedp.WaitVisible(chromedp.ID("refusal")))
+		country := map[i18n.Lang]string{i18n.KK: "Ресей", i18n.RU: "Россия"}[l]
+		e.want(string(l)+" refusal", e.text("#refusal-items li"), country+": "+e.T(l, "errors.consent-cross-border"))
+		e.shot("transfer-refused-" + string(l))
+	}
 }

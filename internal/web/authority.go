@@ -22,6 +22,7 @@ type transfersData struct {
 	Categories   *checks
 	Confidential *checks
 	Decide       *form
+	NoBodies     bool   // the registry has no body of P-5.2
 	Registered   string // the id of the request just registered
 	Search       string
 }
@@ -64,12 +65,13 @@ func (c *Console) transfersData(p *page, r *http.Request) (*transfersData, error
 		num.Required, num.Auto = true, "off"
 		date := d.Register.add(newField("date", p.T("console.authority.date"), "date"))
 		date.Required = true
+		scan := d.Register.add(newField("scan", p.T("console.authority.scan"), "file"))
+		scan.Required, scan.Accept, scan.Hint = true, documentAccept, p.T("console.authority.scan_hint")
 		gr := d.Register.add(newField("grounds", p.T("console.authority.grounds"), "textarea"))
 		gr.Required, gr.Hint = true, p.T("console.authority.grounds_hint")
 		subj := d.Register.add(newField("subjects", p.T("console.authority.subjects"), "textarea"))
 		subj.Required, subj.Hint = true, p.T("console.authority.subjects_hint")
-		scan := d.Register.add(newField("scan", p.T("console.authority.scan"), "file"))
-		scan.Required, scan.Accept, scan.Hint = true, documentAccept, p.T("console.authority.scan_hint")
+		d.NoBodies = len(rec.Options) == 0
 		d.Categories = &checks{Name: "categories", ID: fieldID("categories"), Label: p.T("console.authority.categories")}
 		pu := c.svc.Catalogue().Purpose("p5.2")
 		for _, key := range pu.Categories {

@@ -25,6 +25,10 @@ type dashboardData struct {
 	Chain       *service.VerifyReport
 	Staff       panel
 	Unacked     []service.StaffView
+	Requests    panel
+	Open        int
+	Overdue     int
+	Next        []service.RequestView // the nearest deadlines
 }
 
 // Dashboard is the responsible person's overview: their appointment, data
@@ -63,6 +67,20 @@ func (c *Console) Dashboard(w http.ResponseWriter, r *http.Request) error {
 				d.Unacked = append(d.Unacked, s)
 			}
 		}
+	}
+	if role.AllowsAny(derbes.ActRead, rightsPurpose) {
+		d.Requests.Shown = true
+		list, err := c.svc.Requests(ctx, "")
+		if err != nil {
+			d.Requests.Err = c.userText(p, err)
+		}
+		d.Open = len(list)
+		for _, rq := range list {
+			if rq.Overdue {
+				d.Overdue++
+			}
+		}
+		d.Next = list[:min(3, len(list))]
 	}
 	p.Data = d
 	return c.render(w, http.StatusOK, "dashboard", p)

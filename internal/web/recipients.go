@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
@@ -88,15 +87,48 @@ func countryName(l i18n.Lang, code string) string {
 // countryOptions lists the countries by name in the page's language,
 // Kazakhstan first.
 func countryOptions(p *page) []option {
-	col := collate.New(language.Make(string(p.Lang)))
 	out := make([]option, 0, len(countryCodes))
 	for _, code := range countryCodes {
 		if code != "KZ" {
 			out = append(out, option{Value: code, Label: countryName(p.Lang, code)})
 		}
 	}
-	slices.SortFunc(out, func(a, b option) int { return col.CompareString(a.Label, b.Label) })
+	slices.SortFunc(out, func(a, b option) int { return alphaCompare(a.Label, b.Label) })
 	return append([]option{{Value: "KZ", Label: countryName(p.Lang, "KZ")}}, out...)
+}
+
+// kazakhAlphabet is the Cyrillic alphabet of Kazakh; Russian's is a part
+// of it in the same order.
+const kazakhAlphabet = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
+
+// alphaRank places Kazakh letters in their alphabet's order (Unicode puts
+// ә, ғ, қ… after я), after every Latin letter.
+var alphaRank = func() map[rune]rune {
+	m := map[rune]rune{}
+	i := rune(0)
+	for _, r := range kazakhAlphabet {
+		m[r] = 0x400 + i
+		i++
+	}
+	return m
+}()
+
+// alphaCompare orders names as a Kazakh, Russian or English reader looks
+// for them: by letter, ignoring case, Kazakh letters in their places. The
+// full Unicode collation (x/text/collate) would cost 1.3 MB of tables for
+// the order of a few hundred names.
+func alphaCompare(a, b string) int {
+	key := func(s string) []rune {
+		out := make([]rune, 0, len(s))
+		for _, r := range strings.ToLower(s) {
+			if k, ok := alphaRank[r]; ok {
+				r = k
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	return slices.Compare(key(a), key(b))
 }
 
 // recipientName is the recipient's name in the page's language.
@@ -132,7 +164,6 @@ func (c *Console) registry(ctx context.Context) (*registry, error) {
 
 // options lists the active recipients of the given kinds, by name.
 func (g *registry) options(p *page, kinds []string, only []string) []option {
-	col := collate.New(language.Make(string(p.Lang)))
 	var out []option
 	for _, r := range g.list {
 		if !r.Active || !slices.Contains(kinds, r.Kind) || (only != nil && !slices.Contains(only, r.ID)) {
@@ -140,7 +171,7 @@ func (g *registry) options(p *page, kinds []string, only []string) []option {
 		}
 		out = append(out, option{Value: r.ID, Label: recipientLabel(p, r)})
 	}
-	slices.SortFunc(out, func(a, b option) int { return col.CompareString(a.Label, b.Label) })
+	slices.SortFunc(out, func(a, b option) int { return alphaCompare(a.Label, b.Label) })
 	return out
 }
 
@@ -177,7 +208,15 @@ func (c *Console) recipientsData(p *page, r *http.Request) (*recipientsData, err
 		return nil, err
 	}
 	d := &recipientsData{}
-	for _, rec := range g.list {
+	kinds := catalogue.RecipientKinds()
+	list := slices.Clone(g.list)
+	slices.SortStableFunc(list, func(a, b store.Recipient) int {
+		if c := slices.Index(kinds, a.Kind) - slices.Index(kinds, b.Kind); c != 0 {
+			return c
+		}
+		return alphaCompare(recipientName(p, a), recipientName(p, b))
+	})
+	for _, rec := range list {
 		d.Rows = append(d.Rows, recipientRow{ID: rec.ID, Kind: p.T("console.recipients.kind." + rec.Kind), Name: recipientName(p, rec),
 			Country: countryName(p.Lang, rec.Country), Channel: channelLabel(p, rec.Channel), RegNumber: rec.RegNumber,
 			Contact: rec.Contact, Active: rec.Active})

@@ -131,7 +131,7 @@ func (c *Console) transferData(p *page, r *http.Request, subjectID, purpose, ord
 		from = ""
 	}
 	d := &transferData{SubjectID: subjectID, Order: order, From: from, Back: subjectHref(subjectID, from), Choose: &form{}}
-	if mayEditRegistry(role) || c.mayReadRegistry(role) {
+	if c.mayReadRegistry(role) {
 		d.Registry = "/console/recipients"
 	}
 	ch := d.Choose.add(newField("purpose", p.T("console.transfers.purpose"), "select"))

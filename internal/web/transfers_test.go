@@ -392,3 +392,38 @@ func TestRequestQueue(t *testing.T) {
 		t.Fatalf("done: %d, want it gone from the queue", resp.StatusCode)
 	}
 }
+
+// P-5.1: a threat to life or health is documented first; its record is
+// then the basis of a transfer to the police, without consent.
+//
+// covers R-TRANSFER-2 (threat to life or health)
+func TestLifeHealthForm(t *testing.T) {
+	s := start(t)
+	police, err := s.Service.CreateRecipient(sys(), store.Recipient{Kind: "police", Country: "KZ", Channel: "hand-delivery",
+		Names: map[string]string{"kk": "Полиция", "ru": "Полиция", "en": "Almaty Police Department"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client(t)
+	english(t, s, c)
+	subj := s.URL() + "/console/subjects/" + s.subject
+	resp, body := post(t, c, subj+"/life-health", url.Values{"recipientId": {police.ID}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="f-lh-justification-err"`) {
+		t.Fatalf("without a justification: %d", resp.StatusCode)
+	}
+	resp, _ = post(t, noRedirect(c), subj+"/life-health", url.Values{"recipientId": {police.ID}, "justification": {"Missing since 20 November; the family reported it."}})
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Query().Get("record") == "" {
+		t.Fatalf("record: %d %v", resp.StatusCode, loc)
+	}
+	_, body = get(t, c, s.URL()+loc.String())
+	record := loc.Query().Get("record")
+	if !strings.Contains(body, `value="`+record+`"`) || !strings.Contains(body, `<option value="`+police.ID+`" selected>`) {
+		t.Fatal("the transfer form is not filled with the record and the recipient")
+	}
+	resp, body = post(t, c, subj+"/transfer", url.Values{"purpose": {"p5.1"}, "recipientId": {police.ID}, "channel": {"hand-delivery"},
+		"basis": {"life-health"}, "basisRef": {record}, "categories": {"full_name", "phone"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Almaty Police Department") || !strings.Contains(body, msg("console.transfers.basis.life-health")) {
+		t.Fatalf("transfer: %d", resp.StatusCode)
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/catalogue"
@@ -192,5 +194,48 @@ func TestPagesParse(t *testing.T) {
 		if pages[name] == nil {
 			t.Errorf("no page %s", name)
 		}
+	}
+}
+
+func TestFlashKey(t *testing.T) {
+	for key, want := range map[string]bool{
+		"console.flash.saved":              true,
+		"console.orders.flash.created":     true,
+		"console.transfers.flash.sent":     true,
+		"console.orders.title":             false,
+		"errors.internal":                  false,
+		"portal.flash.withdrawn":           false,
+		"console.flashy":                   false,
+		"xconsole.orders.flash.created":    false,
+		"console.authority.flash.approved": true,
+	} {
+		if got := flashKey(key); got != want {
+			t.Errorf("flashKey(%q) = %v, want %v", key, got, want)
+		}
+	}
+}
+
+func TestAcademicYear(t *testing.T) {
+	for at, want := range map[string]string{"2026-01-10": "2026/2027", "2026-08-31": "2026/2027", "2026-09-01": "2027/2028", "2026-11-25": "2027/2028"} {
+		d, _ := time.Parse(time.DateOnly, at)
+		if got := academicYear(d.Add(12 * time.Hour)); got != want {
+			t.Errorf("academicYear(%s) = %s, want %s", at, got, want)
+		}
+	}
+}
+
+func TestLines(t *testing.T) {
+	got := lines("a1\r\n b2 ,c3\n\n")
+	if strings.Join(got, "|") != "a1|b2|c3" {
+		t.Errorf("lines: %q", got)
+	}
+}
+
+func TestAlphaCompare(t *testing.T) {
+	names := []string{"Ресей", "Әзербайжан", "Австрия", "Қытай", "Германия", "Өзбекстан", "Америка", "Іран", "Ыстамбұл"}
+	slices.SortFunc(names, alphaCompare)
+	want := "Австрия Америка Әзербайжан Германия Қытай Өзбекстан Ресей Ыстамбұл Іран"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("sorted %s, want %s", got, want)
 	}
 }
