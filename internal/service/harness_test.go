@@ -21,6 +21,7 @@ type env struct {
 	svc    *Service
 	db     *store.DB
 	master vault.Master
+	url    string
 	ctx    context.Context // acting as the responsible person
 }
 
@@ -37,7 +38,8 @@ func newEnv(t testing.TB, engine string) *env { return newEnvWith(t, engine, Opt
 func newEnvWith(t testing.TB, engine string, opt Options) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dbtest.URL(t, engine))
+	url := dbtest.URL(t, engine)
+	db, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +62,7 @@ func newEnvWith(t testing.TB, engine string, opt Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close(context.Background()) })
-	return &env{t: t, svc: svc, db: db, master: master, ctx: as(ctx, RoleResponsible, DefaultRoles())}
+	return &env{t: t, svc: svc, db: db, master: master, url: url, ctx: as(ctx, RoleResponsible, DefaultRoles())}
 }
 
 // as returns ctx acting with the named default role.
