@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/service"
 	"github.com/derbes-kz/derbes/internal/store"
 )
@@ -163,4 +164,29 @@ func (a *API) ApplyErasures(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]int{"shredded": n})
+}
+
+// ControlReport handles GET /api/v1/reports/control?format=json|pdf&lang=…:
+// runs the internal control check now, keeps it, and returns it.
+func (a *API) ControlReport(w http.ResponseWriter, r *http.Request) error {
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "json" && format != "pdf" {
+		return a.svc.Refuse(r.Context(), "report.control", "", "", nil, derbes.Invalid("format", "format", "the format is json or pdf"))
+	}
+	rep, err := a.svc.RunControlReport(r.Context())
+	if err != nil {
+		return err
+	}
+	if format != "pdf" {
+		return writeJSON(w, http.StatusOK, rep)
+	}
+	lang := r.URL.Query().Get("lang")
+	if lang == "" {
+		lang = "kk"
+	}
+	doc, err := a.svc.ControlReportPDF(rep, lang)
+	if err != nil {
+		return err
+	}
+	return writePDF(w, "control-"+rep.ID, doc)
 }

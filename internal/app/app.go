@@ -176,6 +176,8 @@ type App struct {
 	ln      net.Listener
 	srv     *http.Server
 	served  chan error
+	// stopJobs ends the scheduler.
+	stopJobs context.CancelFunc
 }
 
 // Start opens derbes and serves HTTP on cfg.Addr (":0" picks a port).
@@ -216,7 +218,30 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) 
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go func() { a.served <- a.srv.Serve(ln) }()
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopJobs = stopJobs
+	go a.schedule(jobs, log)
 	return a, nil
+}
+
+// schedule runs the periodic jobs (control report, escalations, notices)
+// every quarter of an hour; leases in the database keep nodes from running
+// a job twice.
+func (a *App) schedule(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(15 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if ran, err := a.Service.RunScheduled(ctx); err != nil {
+				log.ErrorContext(ctx, "scheduled jobs", "err", err)
+			} else if len(ran) > 0 {
+				log.InfoContext(ctx, "scheduled jobs ran", "jobs", ran)
+			}
+		}
+	}
 }
 
 // Addr is the address the server listens on.
@@ -236,6 +261,7 @@ func (a *App) Wait() error {
 // Shutdown stops accepting requests, lets those in flight finish, then
 // checkpoints the audit chain and closes the database.
 func (a *App) Shutdown(ctx context.Context) error {
+	a.stopJobs()
 	err := a.srv.Shutdown(ctx)
 	return errors.Join(err, a.Service.Close(ctx))
 }

@@ -83,6 +83,7 @@ var allowed = map[string][]string{
 	"POST /api/v1/breaches/{id}/status":                                  {service.RoleResponsible, service.RoleAdmin},
 	"GET /api/v1/breaches/{id}/notice":                                   {service.RoleResponsible, service.RoleAuditor, service.RoleAdmin},
 	"GET /metrics":                                                       {service.RoleResponsible, service.RoleAuditor, service.RoleAdmin},
+	"GET /api/v1/reports/control":                                        auditors,
 	"GET /api/v1/recipients":                                             anyToken,
 	"POST /api/v1/recipients":                                            {service.RoleResponsible, service.RoleAdmin},
 	"POST /api/v1/transfers":                                             {service.RoleResponsible, service.RoleAdmissions},

@@ -74,6 +74,7 @@ func Routes(a *api.API) []Route {
 		{"POST", "/api/v1/codes/{challengeId}/verify", Token, a.VerifyCode},
 		{"POST", "/api/v1/consents/verify", Token, a.VerifyConsents},
 		{"GET", "/api/v1/reports/legacy", Token, a.LegacyReport},
+		{"GET", "/api/v1/reports/control", Token, a.ControlReport},
 
 		{"GET", "/api/v1/subjects/{id}/transfers", Token, a.SubjectTransfers},
 		{"POST", "/api/v1/subjects/{id}/life-health", Token, a.RecordLifeHealth},

@@ -77,6 +77,8 @@ func New(ctx context.Context, db *store.DB, master vault.Master, cat *derbes.Cat
 	if s.now == nil {
 		s.now = time.Now
 	}
+	// Audit times follow the service's clock (one clock for a test's story).
+	db.SetClock(s.now)
 	s.pwSlots = make(chan struct{}, 2)
 	s.lockFor = opt.LockFor
 	if s.lockFor <= 0 {

@@ -406,3 +406,9 @@ CREATE TABLE breaches (
   closed_at            INTEGER,
   recorded_by          TEXT NOT NULL
 );
+-- Internal control reports (R-AUDIT-3, P-7.2.7): dated, kept.
+CREATE TABLE control_reports (
+  id   TEXT PRIMARY KEY,
+  at   INTEGER NOT NULL,
+  body TEXT NOT NULL
+);
