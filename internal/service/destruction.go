@@ -2,6 +2,9 @@ package service
 
 import (
 	"context"
+	"crypto/ed25519"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,6 +93,9 @@ func (s *Service) Erasures(ctx context.Context) ([]store.Erasure, error) {
 	if ers == nil {
 		ers = []store.Erasure{}
 	}
+	for i := range ers {
+		ers[i].Sig, _ = s.kr.SignCheckpoint(ers[i].Message())
+	}
 	return ers, s.db.Audit(ctx, s.entry(ctx, "erasure.export", "", "", nil, derbes.OutcomeOK, ""))
 }
 
@@ -101,6 +107,13 @@ func (s *Service) ApplyErasures(ctx context.Context, ledger []store.Erasure) (in
 	const action = "erasure.reapply"
 	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActAdminister, "*") {
 		return 0, s.Refuse(ctx, action, "", "", nil, s.denied(ctx, "", "your role may not apply the erasure ledger"))
+	}
+	// Only lines derbes signed: a made-up ledger cannot shred anyone.
+	pubs := s.kr.AuditPublicKeys()
+	for _, er := range ledger {
+		if !slices.ContainsFunc(slices.Collect(maps.Values(pubs)), func(p ed25519.PublicKey) bool { return ed25519.Verify(p, er.Message(), er.Sig) }) {
+			return 0, s.Refuse(ctx, action, er.SubjectID, "", nil, derbes.Invalid("erasures", "ledger-signature", "a ledger line is not signed by this installation"))
+		}
 	}
 	n := 0
 	for _, er := range ledger {
@@ -133,15 +146,15 @@ func (s *Service) ApplyErasures(ctx context.Context, ledger []store.Erasure) (in
 var actWords = map[string]map[string]string{
 	"kk": {"title": "Дербес деректерді жою актісі", "subject": "Субъект (сәйкестендіргіш)", "date": "Жойылған күні", "basis": "Негізі",
 		"categories": "Жойылған деректер санаттары", "by": "Жойған", "method": "Тәсілі",
-		"how": "Субъектінің шифрлау кілттері жойылды (криптографиялық жою), содан кейін мәндер, файлдар мен іздеу индекстері өшірілді. Мәндердің көшірмелері, соның ішінде сақтық көшірмелерде, енді ашылмайды.",
+		"how": "Субъектінің шифрлау кілттері жойылды (криптографиялық жою), содан кейін мәндер, файлдар мен іздеу индекстері өшірілді. Ескі сақтық көшірмеден әрбір қалпына келтіру жою журналын қайта қолданады.",
 		"law": "«Дербес деректер және оларды қорғау туралы» Заңның 18-бабы.", "sign": "Жауапты тұлға: ____________________   Күні: __________"},
 	"ru": {"title": "Акт об уничтожении персональных данных", "subject": "Субъект (идентификатор)", "date": "Дата уничтожения", "basis": "Основание",
 		"categories": "Уничтоженные категории данных", "by": "Уничтожил", "method": "Способ",
-		"how": "Ключи шифрования субъекта уничтожены (криптографическое уничтожение), затем удалены значения, файлы и поисковые индексы. Копии значений, в том числе в резервных копиях, больше не расшифровываются.",
+		"how": "Ключи шифрования субъекта уничтожены (криптографическое уничтожение), затем удалены значения, файлы и поисковые индексы. Каждое восстановление из более ранней резервной копии повторно применяет журнал уничтожений.",
 		"law": "Статья 18 Закона «О персональных данных и их защите».", "sign": "Ответственное лицо: ____________________   Дата: __________"},
 	"en": {"title": "Act of destruction of personal data", "subject": "Subject (identifier)", "date": "Destroyed on", "basis": "Basis",
 		"categories": "Categories of data destroyed", "by": "Destroyed by", "method": "Method",
-		"how": "The subject's encryption keys were destroyed (crypto-shredding), then the values, files and search indexes deleted. Copies of the values, in backups too, no longer decrypt.",
+		"how": "The subject's encryption keys were destroyed (crypto-shredding), then the values, files and search indexes deleted. Every restore of an older backup re-applies the erasure ledger, which destroys the subject's keys and values again.",
 		"law": "Law on personal data and their protection, Art. 18.", "sign": "Responsible person: ____________________   Date: __________"},
 }
 

@@ -139,3 +139,18 @@ func TestDestructionSurvivesRestore(t *testing.T) {
 		}
 	}
 }
+
+// covers R-RIGHTS-6: only a ledger derbes signed is applied; a made-up or
+// altered line shreds no one.
+func TestForgedLedgerIsRefused(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		v := e.create(applicant(), "p4.1b")
+		sys := derbes.WithPrincipal(context.Background(), System("test"))
+		forged := []store.Erasure{{SubjectID: v.ID, At: 1, Basis: "forged", DestroyedBy: "staff:x", Sig: make([]byte, 64)}}
+		_, err := e.svc.ApplyErasures(sys, forged)
+		wantErr(t, err, derbes.EInvalid, "erasures", "ledger-signature")
+		if _, err := e.svc.Subject(e.ctx, v.ID, "p4.1b"); err != nil {
+			t.Fatalf("a forged ledger shredded a subject: %v", err)
+		}
+	})
+}

@@ -33,6 +33,11 @@ func RequestKinds() ([]RequestKind, error) {
 	if err := json.Unmarshal(requestKindsJSON, &ks); err != nil {
 		return nil, fmt.Errorf("service: request kinds: %w", err)
 	}
+	for _, k := range ks {
+		if k.Kind == "" || k.Days < 1 || k.Reference == "" {
+			return nil, fmt.Errorf("service: request kind %q: needs a kind, days >= 1 and a legal reference", k.Kind)
+		}
+	}
 	return ks, nil
 }
 

@@ -13,6 +13,14 @@ type Erasure struct {
 	Basis       string   `json:"basis"`
 	Categories  []string `json:"categories"`
 	DestroyedBy string   `json:"destroyedBy"`
+	// Sig is derbes's signature of the line, made when the ledger is
+	// exported (not stored): a restore applies only lines it signed.
+	Sig []byte `json:"sig,omitempty"`
+}
+
+// Message is the byte string a ledger line's signature covers.
+func (e Erasure) Message() []byte {
+	return []byte(fmt.Sprintf("derbes/erasure/v1\x00%s\x00%d\x00%s\x00%s\x00%s", e.SubjectID, e.At, e.Basis, strings.Join(e.Categories, ","), e.DestroyedBy))
 }
 
 // ShredSubject deletes everything that holds a subject's personal data:
@@ -22,7 +30,7 @@ type Erasure struct {
 // subject row (an id), the consent history and the registers, which hold
 // no values.
 func (c Conn) ShredSubject(ctx context.Context, subjectID string) error {
-	for _, table := range []string{"subject_keys", "pd_values", "blind_index", "files", "otp_challenges"} {
+	for _, table := range []string{"subject_keys", "pd_values", "blind_index", "files", "otp_challenges", "portal_sessions"} {
 		if _, err := c.q.ExecContext(ctx, `DELETE FROM `+table+` WHERE subject_id = $1`, subjectID); err != nil {
 			return fmt.Errorf("store: shred %s: %w", table, err)
 		}
