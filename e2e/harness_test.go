@@ -75,8 +75,17 @@ func (s *syncBuffer) String() string {
 // opens a browser.
 func start(t *testing.T, name string) *env {
 	t.Helper()
+	e := launch(t, name, app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Location: "KZ", OperatorName: "Test operator", OperatorBIN: app.ExampleBIN})
+	e.seed()
+	e.tab = browser(t)
+	return e
+}
+
+// launch runs derbes in-process with cfg, its log kept and shown when the
+// test fails; the caller seeds its data and opens the browser.
+func launch(t *testing.T, name string, cfg app.Config) *env {
+	t.Helper()
 	logs := &syncBuffer{}
-	cfg := app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Location: "KZ", OperatorName: "Test operator", OperatorBIN: app.ExampleBIN}
 	a, err := app.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -91,10 +100,24 @@ func start(t *testing.T, name string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, app: a, svc: a.Service, base: a.URL(), msgs: msgs, logs: logs, name: name}
-	e.seed()
-	e.tab = browser(t)
-	return e
+	return &env{t: t, app: a, svc: a.Service, base: a.URL(), msgs: msgs, logs: logs, name: name}
+}
+
+// values are the JSON values of p that covers admits ("other" is already
+// JSON).
+func values(p demo.Person, covers func(string) bool) map[string]json.RawMessage {
+	vals := map[string]json.RawMessage{}
+	for k, v := range p.Values {
+		if !covers(k) {
+			continue
+		}
+		if k == "other" {
+			vals[k] = json.RawMessage(v)
+		} else {
+			vals[k], _ = json.Marshal(v)
+		}
+	}
+	return vals
 }
 
 // system is a context acting as derbes itself, for setting up data.
@@ -118,19 +141,8 @@ func (e *env) seed() {
 		if p.Citizenship != "kz-citizen" || len(e.people) == 3 {
 			continue
 		}
-		vals := map[string]json.RawMessage{}
-		for k, v := range p.Values {
-			if !p41b.Covers(k) {
-				continue
-			}
-			if k == "other" {
-				vals[k] = json.RawMessage(v)
-			} else {
-				vals[k], _ = json.Marshal(v)
-			}
-		}
 		_, err := e.svc.CreateSubject(system(), service.NewSubject{Kind: p.Kind, Citizenship: p.Citizenship, Purpose: "p4.1b",
-			Consent: &service.NewConsent{Purposes: []string{"p4.1b", "p4.2a", "p4.2e"}}, Values: vals,
+			Consent: &service.NewConsent{Purposes: []string{"p4.1b", "p4.2a", "p4.2e"}}, Values: values(p, p41b.Covers),
 			Source: derbes.Source{Kind: derbes.SourceSubject}})
 		if err != nil {
 			e.t.Fatal(err)

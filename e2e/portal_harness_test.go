@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -18,7 +17,6 @@ import (
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/app"
 	"github.com/derbes-kz/derbes/internal/demo"
-	"github.com/derbes-kz/derbes/internal/i18n"
 	"github.com/derbes-kz/derbes/internal/mailtest"
 	"github.com/derbes-kz/derbes/internal/service"
 	"github.com/derbes-kz/derbes/internal/store"
@@ -41,25 +39,10 @@ type portalEnv struct {
 // and opens a browser.
 func startPortal(t *testing.T, name string) *portalEnv {
 	t.Helper()
-	logs := &syncBuffer{}
 	mt := mailtest.Start(t)
 	cfg := app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Location: "KZ", OperatorName: "Test operator",
 		OperatorBIN: app.ExampleBIN, SMTP: mt.Config()}
-	a, err := app.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, nil)), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a.Shutdown(context.Background())
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	msgs, err := i18n.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &portalEnv{env: &env{t: t, app: a, svc: a.Service, base: a.URL(), msgs: msgs, logs: logs, name: name}, mail: mt}
+	e := &portalEnv{env: launch(t, name, cfg), mail: mt}
 	e.seedApplicant()
 	e.tab = browser(t)
 	return e
@@ -78,17 +61,7 @@ func (e *portalEnv) seedApplicant() {
 	if e.person.Values == nil {
 		t.Fatal("no Kazakh applicant with an e-mail among the demo people")
 	}
-	vals := map[string]json.RawMessage{}
-	for k, v := range e.person.Values {
-		if !p41b.Covers(k) {
-			continue
-		}
-		if k == "other" {
-			vals[k] = json.RawMessage(v)
-		} else {
-			vals[k], _ = json.Marshal(v)
-		}
-	}
+	vals := values(e.person, p41b.Covers)
 	v, err := e.svc.CreateSubject(system(), service.NewSubject{Kind: e.person.Kind, Citizenship: e.person.Citizenship, Purpose: "p4.1b",
 		Consent: &service.NewConsent{Purposes: []string{"p4.1b", "p4.2a"}}, Values: vals, Source: derbes.Source{Kind: derbes.SourceSubject}})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 )
 
 type withdrawData struct {
@@ -41,7 +42,7 @@ func (p *Portal) WithdrawPage(w http.ResponseWriter, r *http.Request) error {
 
 // Withdraw withdraws the consent once confirmed.
 func (p *Portal) Withdraw(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	pg := p.page(w, r, "portal.consents.withdraw_title")
@@ -54,11 +55,11 @@ func (p *Portal) Withdraw(w http.ResponseWriter, r *http.Request) error {
 		case derbes.EInvalid, derbes.EForbidden, derbes.EConflict:
 			pg.Error = p.errText(pg.Lang, err)
 			pg.Data = withdrawData{Consent: *c}
-			return p.render(w, statusOf[derbes.CodeOf(err)], "withdraw", pg)
+			return p.render(w, htmlkit.Status(derbes.CodeOf(err)), "withdraw", pg)
 		}
 		return err
 	}
-	p.flash(w, r, "portal.flash.withdrawn")
-	redirect(w, r, mePath+"#consents")
+	htmlkit.Flash(w, r, flashCookie, cookiePath, "portal.flash.withdrawn")
+	htmlkit.Redirect(w, r, mePath+"#consents")
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/app"
 	"github.com/derbes-kz/derbes/internal/demo"
+	"github.com/derbes-kz/derbes/internal/htmlkit/htmltest"
 	"github.com/derbes-kz/derbes/internal/mailtest"
 	"github.com/derbes-kz/derbes/internal/pdf/pdftest"
 	"github.com/derbes-kz/derbes/internal/portal"
@@ -66,32 +66,12 @@ func start(t *testing.T) *derbesServer {
 	return s
 }
 
-func client() *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar}
-}
+func client() *http.Client { return htmltest.Client() }
 
-func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
-	t.Helper()
-	resp, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
-}
-
-func post(t *testing.T, c *http.Client, u string, form url.Values) (*http.Response, string) {
-	t.Helper()
-	resp, err := c.PostForm(u, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
-}
+var (
+	get  = htmltest.Get
+	post = htmltest.Post
+)
 
 // signIn signs c in as subject n with the code read from the SMTP inbox.
 func (s *derbesServer) signIn(t *testing.T, c *http.Client, n int) {
@@ -111,35 +91,21 @@ func (s *derbesServer) signIn(t *testing.T, c *http.Client, n int) {
 	}
 }
 
-var (
-	inputPattern = regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
-	idPattern    = regexp.MustCompile(`\bid="([^"]+)"`)
-)
-
 // checkPage asserts the strict CSP, no inline script or style, no missing
 // message, and a label for each control.
 func checkPage(t *testing.T, name string, resp *http.Response, body string) {
 	t.Helper()
-	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") ||
-		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "style-src 'self'") {
+	if !htmltest.StrictCSP(resp, "script-src 'self'", "style-src 'self'") {
 		t.Errorf("%s: no strict CSP: %q", name, resp.Header.Get("Content-Security-Policy"))
 	}
-	if strings.Contains(body, " style=") || strings.Contains(body, "<style") || strings.Contains(body, "<script") ||
+	if htmltest.InlineStyleOrScript(body) || strings.Contains(body, "<style") ||
 		regexp.MustCompile(`\son[a-z]+=`).MatchString(body) {
 		t.Errorf("%s: inline style or script", name)
 	}
 	if m := regexp.MustCompile(`\[[a-z]+\.[a-z_.-]+\]`).FindString(body); m != "" {
 		t.Errorf("%s: a missing message %s", name, m)
 	}
-	for _, tag := range inputPattern.FindAllString(body, -1) {
-		if strings.Contains(tag, `type="hidden"`) {
-			continue
-		}
-		id := idPattern.FindStringSubmatch(tag)
-		if id == nil || !strings.Contains(body, `for="`+id[1]+`"`) {
-			t.Errorf("%s: control without a label: %s", name, tag)
-		}
-	}
+	htmltest.Labels(t, name, body)
 	for _, b := range regexp.MustCompile(`<button\b[^>]*>([^<]*)</button>`).FindAllStringSubmatch(body, -1) {
 		if strings.TrimSpace(b[1]) == "" {
 			t.Errorf("%s: a button without text: %s", name, b[0])

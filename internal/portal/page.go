@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/i18n"
 )
 
@@ -14,23 +15,13 @@ type page struct {
 	Lang     i18n.Lang
 	Title    string
 	SignedIn bool
-	Langs    []langItem
+	Langs    []htmlkit.LangItem
 	Here     string // where the language switcher comes back to (a GET page)
 	Flash    string
 	Error    string
 	Issues   []issue // the error summary: each field error, linked to its field
 	Data     any
 	msgs     *i18n.Catalog
-}
-
-type langItem struct {
-	Code, Name string
-	Current    bool
-}
-
-// issue is one entry of a form's error summary.
-type issue struct {
-	ID, Label, Message string
 }
 
 // T translates key into the page's language.
@@ -44,28 +35,18 @@ func (pg *page) In(t derbes.Text) string { return t.In(string(pg.Lang)) }
 
 // lang is the request's language: the remembered choice, else the
 // browser's preference, else Kazakh.
-func (p *Portal) lang(r *http.Request) i18n.Lang {
-	v := ""
-	if ck, err := r.Cookie(langCookie); err == nil {
-		v = ck.Value
-	}
-	return i18n.Negotiate(v, r.Header.Get("Accept-Language"))
-}
+func (p *Portal) lang(r *http.Request) i18n.Lang { return htmlkit.Lang(r, langCookie) }
 
 // page starts the page of a request: language, whether signed in, and the
 // flash message left by the previous request.
 func (p *Portal) page(w http.ResponseWriter, r *http.Request, titleKey string) *page {
 	l := p.lang(r)
-	pg := &page{Lang: l, msgs: p.msgs, Title: p.msgs.T(l, titleKey), Here: safeNext(r.URL.Path), SignedIn: subjectFrom(r.Context()) != ""}
-	for _, x := range i18n.Langs {
-		pg.Langs = append(pg.Langs, langItem{Code: string(x), Name: p.msgs.T(x, "lang."+string(x)), Current: x == l})
-	}
-	if ck, err := r.Cookie(flashCookie); err == nil {
-		key, _, _ := strings.Cut(ck.Value, "|")
-		if strings.HasPrefix(key, "portal.flash.") {
+	pg := &page{Lang: l, msgs: p.msgs, Title: p.msgs.T(l, titleKey), Here: safeNext(r.URL.Path), SignedIn: subjectFrom(r.Context()) != "",
+		Langs: htmlkit.LangItems(p.msgs, l)}
+	if v, ok := htmlkit.TakeFlash(w, r, flashCookie, cookiePath); ok {
+		if key, _, _ := strings.Cut(v, "|"); strings.HasPrefix(key, "portal.flash.") {
 			pg.Flash = p.msgs.T(l, key)
 		}
-		p.clearCookie(w, r, flashCookie)
 	}
 	return pg
 }
@@ -101,13 +82,5 @@ func (p *Portal) authority(l i18n.Lang) authority {
 
 // SetLanguage remembers the chosen language and returns to the page.
 func (p *Portal) SetLanguage(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	if l, ok := i18n.ParseLang(r.PostForm.Get("lang")); ok {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, Secure: secureRequest(r), SameSite: http.SameSiteLaxMode})
-	}
-	redirect(w, r, safeNext(r.PostForm.Get("next")))
-	return nil
+	return htmlkit.SetLanguage(w, r, maxForm, langCookie, safeNext)
 }

@@ -27,15 +27,13 @@ import (
 	"bytes"
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/i18n"
 	"github.com/derbes-kz/derbes/internal/service"
 )
@@ -133,7 +131,7 @@ func (p *Portal) RequireSession(h HandlerFunc) http.Handler {
 		if ck == nil || ck.Value == "" {
 			p.svc.Refuse(r.Context(), "portal.session", "", "rights", nil,
 				derbes.Errorf(derbes.EUnauthorized, "session-missing", "no portal session"))
-			redirect(w, r, signinPath)
+			htmlkit.Redirect(w, r, signinPath)
 			return
 		}
 		subject, err := p.svc.PortalSubject(r.Context(), ck.Value)
@@ -143,12 +141,12 @@ func (p *Portal) RequireSession(h HandlerFunc) http.Handler {
 				return
 			}
 			p.svc.Refuse(r.Context(), "portal.session", "", "rights", nil, err)
-			p.clearCookie(w, r, SessionCookie)
+			htmlkit.ClearCookie(w, r, SessionCookie, cookiePath)
 			target := signinPath
 			if derbes.RuleOf(err) == "session-expired" {
 				target += "?reason=expired"
 			}
-			redirect(w, r, target)
+			htmlkit.Redirect(w, r, target)
 			return
 		}
 		ctx := context.WithValue(r.Context(), ctxKey{}, subject)
@@ -163,66 +161,30 @@ func (p *Portal) serve(h HandlerFunc, w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// statusOf maps error codes to HTTP statuses for pages.
-var statusOf = map[derbes.ErrorCode]int{
-	derbes.EInvalid:     http.StatusBadRequest,
-	derbes.ENotFound:    http.StatusNotFound,
-	derbes.EForbidden:   http.StatusForbidden,
-	derbes.EConflict:    http.StatusConflict,
-	derbes.ETooLarge:    http.StatusRequestEntityTooLarge,
-	derbes.ETooMany:     http.StatusTooManyRequests,
-	derbes.EUnavailable: http.StatusServiceUnavailable,
-}
-
 // fail renders err as a page in the subject's language. An error that is
 // not a domain error is logged and shown as a generic one with the
 // request id.
 func (p *Portal) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code := derbes.CodeOf(err)
-	if code == derbes.EUnauthorized {
-		p.clearCookie(w, r, SessionCookie)
-		redirect(w, r, signinPath)
+	if derbes.CodeOf(err) == derbes.EUnauthorized {
+		htmlkit.ClearCookie(w, r, SessionCookie, cookiePath)
+		htmlkit.Redirect(w, r, signinPath)
 		return
 	}
-	status := statusOf[code]
-	if status == 0 || code == derbes.EInternal {
-		if !errors.Is(err, context.Canceled) {
-			p.log.ErrorContext(r.Context(), "portal error", "method", r.Method, "route", r.Pattern, "err", err)
-		}
-		status = http.StatusInternalServerError
-	}
-	title := map[int]string{http.StatusNotFound: "common.not_found", http.StatusForbidden: "common.forbidden"}[status]
-	if title == "" {
-		title = "common.error_title"
+	status, title, unexpected := htmlkit.ErrorPage(err)
+	if unexpected {
+		p.log.ErrorContext(r.Context(), "portal error", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	pg := p.page(w, r, title)
-	pg.Data = errorData{Message: p.errText(pg.Lang, err), RequestID: derbes.RequestIDFrom(r.Context())}
+	pg.Data = htmlkit.ErrorData{Message: p.errText(pg.Lang, err), RequestID: derbes.RequestIDFrom(r.Context())}
 	if rerr := p.render(w, status, "error", pg); rerr != nil {
 		p.log.ErrorContext(r.Context(), "portal error page", "err", rerr)
 		http.Error(w, http.StatusText(status), status)
 	}
 }
 
-type errorData struct {
-	Message   string
-	RequestID string
-}
-
 // errText is err in the subject's language: the message of its rule, else
 // of its code; never the error's own (English) text.
-func (p *Portal) errText(l i18n.Lang, err error) string {
-	e := derbes.AsError(err)
-	if e == nil || e.Code == derbes.EInternal {
-		return p.msgs.T(l, "errors.internal")
-	}
-	if e.Rule != "" && p.msgs.Has(l, "errors."+e.Rule) {
-		return p.msgs.T(l, "errors."+e.Rule)
-	}
-	if p.msgs.Has(l, "errors."+string(e.Code)) {
-		return p.msgs.T(l, "errors."+string(e.Code))
-	}
-	return p.msgs.T(l, "errors.invalid")
-}
+func (p *Portal) errText(l i18n.Lang, err error) string { return htmlkit.ErrText(p.msgs, l, err) }
 
 // render executes page name into a buffer, so that a template error
 // becomes an error page rather than half a page.
@@ -242,74 +204,11 @@ func (p *Portal) render(w http.ResponseWriter, status int, name string, pg *page
 }
 
 // parsePages parses each page template with the layout and the partials.
-func parsePages() (map[string]*template.Template, error) {
-	names, err := fs.Glob(assets, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	base, err := template.New("").ParseFS(assets, "templates/layout.html", "templates/partials.html")
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]*template.Template{}
-	for _, n := range names {
-		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" || name == "partials" {
-			continue
-		}
-		t, err := template.Must(base.Clone()).ParseFS(assets, n)
-		if err != nil {
-			return nil, err
-		}
-		out[name] = t
-	}
-	return out, nil
-}
-
-// parseForm reads a POSTed form, bounded in size.
-func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
-		return &derbes.Error{Code: derbes.ETooLarge, Rule: "too-large", Message: "the form is too large or malformed"}
-	}
-	return nil
-}
-
-func redirect(w http.ResponseWriter, r *http.Request, target string) {
-	http.Redirect(w, r, target, http.StatusSeeOther)
-}
-
-// secureRequest reports whether the browser reached derbes over HTTPS,
-// directly or through a TLS-terminating proxy that says so. Cookies are
-// Secure then (see the console's secureRequest for why not always).
-func secureRequest(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
-}
-
-// setCookie sets a portal cookie: HttpOnly, SameSite=Strict, Secure over
-// TLS, sent only to /portal. maxAge 0 makes a browser-session cookie.
-func (p *Portal) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: cookiePath, HttpOnly: true,
-		Secure: secureRequest(r), SameSite: http.SameSiteStrictMode, MaxAge: maxAge})
-}
-
-func (p *Portal) clearCookie(w http.ResponseWriter, r *http.Request, name string) {
-	p.setCookie(w, r, name, "", -1)
-}
-
-// flash leaves a message for the next page: a catalogue key, optionally
-// with one argument after a "|" (a request id, looked up among the
-// subject's own requests).
-func (p *Portal) flash(w http.ResponseWriter, r *http.Request, value string) {
-	p.setCookie(w, r, flashCookie, value, 60)
-}
+func parsePages() (map[string]*template.Template, error) { return htmlkit.ParsePages(assets) }
 
 // CSS serves the portal's stylesheet.
 func (p *Portal) CSS(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err := w.Write(p.css)
-	return err
+	return htmlkit.ServeCSS(w, p.css)
 }
 
 // NotFound answers a portal path that no page serves.

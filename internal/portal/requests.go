@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/i18n"
 )
 
@@ -29,12 +30,12 @@ func (p *Portal) kindRows(l i18n.Lang) []kindRow {
 
 func (p *Portal) requestForm(l i18n.Lang, kind string) *form {
 	f := &form{}
-	k := f.add(newField("kind", p.msgs.T(l, "portal.new.kind"), "select"))
+	k := f.Add(htmlkit.NewField("kind", p.msgs.T(l, "portal.new.kind"), "select"))
 	k.Required, k.Value = true, kind
 	for _, x := range p.kindRows(l) {
 		k.Options = append(k.Options, option{Value: x.Kind, Label: x.Label})
 	}
-	d := f.add(newField("details", p.msgs.T(l, "portal.new.details"), "textarea"))
+	d := f.Add(htmlkit.NewField("details", p.msgs.T(l, "portal.new.details"), "textarea"))
 	d.Hint = p.msgs.T(l, "portal.new.details_hint")
 	k.Hint = p.msgs.T(l, "portal.new.kind_hint")
 	return f
@@ -63,7 +64,7 @@ func (p *Portal) NewRequestPage(w http.ResponseWriter, r *http.Request) error {
 // CreateRequest files the subject's request and shows its due date. A
 // rectification must describe the new value, a complaint what happened.
 func (p *Portal) CreateRequest(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	kind := r.PostForm.Get("kind")
@@ -80,8 +81,8 @@ func (p *Portal) CreateRequest(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		req, rerr := p.svc.PortalRequest(r.Context(), subjectFrom(r.Context()), kind, details)
 		if rerr == nil {
-			p.flash(w, r, "portal.flash.request_sent|"+req.ID)
-			redirect(w, r, mePath)
+			htmlkit.Flash(w, r, flashCookie, cookiePath, "portal.flash.request_sent|"+req.ID)
+			htmlkit.Redirect(w, r, mePath)
 			return nil
 		}
 		err = rerr
@@ -91,15 +92,15 @@ func (p *Portal) CreateRequest(w http.ResponseWriter, r *http.Request) error {
 	}
 	pg := p.page(w, r, "portal.new_request")
 	f := p.requestForm(pg.Lang, kind)
-	f.get("details").Value = details
+	f.Get("details").Value = details
 	switch derbes.RuleOf(err) {
 	case "portal-rectification-value":
-		mark(pg, f.get("details"), pg.T("portal.new.details_rectification"))
+		mark(pg, f.Get("details"), pg.T("portal.new.details_rectification"))
 	case "portal-complaint-text":
-		mark(pg, f.get("details"), pg.T("portal.new.details_complaint"))
+		mark(pg, f.Get("details"), pg.T("portal.new.details_complaint"))
 	default:
 		p.place(pg, f, err, "")
 	}
 	pg.Data = requestData{Form: f, Kinds: p.kindRows(pg.Lang), Authority: p.authority(pg.Lang)}
-	return p.render(w, statusOf[derbes.CodeOf(err)], "request_new", pg)
+	return p.render(w, htmlkit.Status(derbes.CodeOf(err)), "request_new", pg)
 }

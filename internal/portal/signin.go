@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/i18n"
 	"github.com/derbes-kz/derbes/internal/service"
 )
@@ -17,7 +18,7 @@ type signinData struct {
 // addressForm asks for the e-mail or phone number a code goes to.
 func (p *Portal) addressForm(l i18n.Lang) *form {
 	f := &form{}
-	a := f.add(newField("address", p.msgs.T(l, "portal.signin.address"), "text"))
+	a := f.Add(htmlkit.NewField("address", p.msgs.T(l, "portal.signin.address"), "text"))
 	a.Required, a.Auto, a.Hint = true, "username", p.msgs.T(l, "portal.signin.address_hint")
 	return f
 }
@@ -27,7 +28,7 @@ func (p *Portal) addressForm(l i18n.Lang) *form {
 func (p *Portal) SignInPage(w http.ResponseWriter, r *http.Request) error {
 	if ck, _ := r.Cookie(SessionCookie); ck != nil && ck.Value != "" {
 		if _, err := p.svc.PortalSubject(r.Context(), ck.Value); err == nil {
-			redirect(w, r, mePath)
+			htmlkit.Redirect(w, r, mePath)
 			return nil
 		}
 	}
@@ -46,7 +47,7 @@ func (p *Portal) SignInPage(w http.ResponseWriter, r *http.Request) error {
 // answer is the code page whether or not the address is known; only a
 // malformed address or too many codes to one address are told.
 func (p *Portal) Begin(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	l := p.lang(r)
@@ -59,14 +60,14 @@ func (p *Portal) Begin(w http.ResponseWriter, r *http.Request) error {
 		ch, err = p.svc.PortalBegin(r.Context(), address, string(l))
 	}
 	if err != nil {
-		status := statusOf[derbes.CodeOf(err)]
+		status := htmlkit.Status(derbes.CodeOf(err))
 		if status == 0 || status >= 500 {
 			return err
 		}
 		pg := p.page(w, r, "portal.signin.title")
 		pg.Here = signinPath
 		f := p.addressForm(pg.Lang)
-		f.get("address").Value = address
+		f.Get("address").Value = address
 		if derbes.CodeOf(err) == derbes.ETooMany {
 			pg.Error = p.errText(pg.Lang, err)
 		} else {
@@ -79,8 +80,8 @@ func (p *Portal) Begin(w http.ResponseWriter, r *http.Request) error {
 	if maxAge < 1 {
 		maxAge = 1
 	}
-	p.setCookie(w, r, challengeCookie, ch.ID+"|"+ch.Channel, maxAge)
-	redirect(w, r, "/portal/code")
+	htmlkit.SetCookie(w, r, challengeCookie, ch.ID+"|"+ch.Channel, cookiePath, maxAge)
+	htmlkit.Redirect(w, r, "/portal/code")
 	return nil
 }
 
@@ -102,7 +103,7 @@ func challenge(r *http.Request) (id, channel string, ok bool) {
 
 func (p *Portal) codeForm(l i18n.Lang) *form {
 	f := &form{}
-	c := f.add(newField("code", p.msgs.T(l, "portal.code"), "text"))
+	c := f.Add(htmlkit.NewField("code", p.msgs.T(l, "portal.code"), "text"))
 	c.Required, c.Auto, c.InputMode, c.Hint = true, "one-time-code", "numeric", p.msgs.T(l, "portal.code.hint")
 	return f
 }
@@ -118,7 +119,7 @@ func (p *Portal) codeData(l i18n.Lang, channel string, f *form) codeData {
 func (p *Portal) CodePage(w http.ResponseWriter, r *http.Request) error {
 	_, channel, ok := challenge(r)
 	if !ok {
-		redirect(w, r, signinPath)
+		htmlkit.Redirect(w, r, signinPath)
 		return nil
 	}
 	pg := p.page(w, r, "portal.code.title")
@@ -130,12 +131,12 @@ func (p *Portal) CodePage(w http.ResponseWriter, r *http.Request) error {
 // one and one sent to an unknown address read alike; the 6th wrong code
 // locks the address for a while.
 func (p *Portal) Verify(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	id, channel, ok := challenge(r)
 	if !ok {
-		redirect(w, r, signinPath)
+		htmlkit.Redirect(w, r, signinPath)
 		return nil
 	}
 	code := strings.Join(strings.Fields(r.PostForm.Get("code")), "")
@@ -147,7 +148,7 @@ func (p *Portal) Verify(w http.ResponseWriter, r *http.Request) error {
 		tok, err = p.svc.PortalVerify(r.Context(), id, code)
 	}
 	if err != nil {
-		status := statusOf[derbes.CodeOf(err)]
+		status := htmlkit.Status(derbes.CodeOf(err))
 		if status == 0 || status >= 500 {
 			return err
 		}
@@ -166,10 +167,10 @@ func (p *Portal) Verify(w http.ResponseWriter, r *http.Request) error {
 		pg.Data = p.codeData(pg.Lang, channel, f)
 		return p.render(w, status, "code", pg)
 	}
-	p.clearCookie(w, r, challengeCookie)
+	htmlkit.ClearCookie(w, r, challengeCookie, cookiePath)
 	// A browser-session cookie; the service ends the session sooner.
-	p.setCookie(w, r, SessionCookie, tok, 0)
-	redirect(w, r, mePath)
+	htmlkit.SetCookie(w, r, SessionCookie, tok, cookiePath, 0)
+	htmlkit.Redirect(w, r, mePath)
 	return nil
 }
 
@@ -180,7 +181,7 @@ func (p *Portal) SignOut(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	p.clearCookie(w, r, SessionCookie)
-	redirect(w, r, signinPath+"?reason=signedout")
+	htmlkit.ClearCookie(w, r, SessionCookie, cookiePath)
+	htmlkit.Redirect(w, r, signinPath+"?reason=signedout")
 	return nil
 }

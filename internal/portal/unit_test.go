@@ -1,12 +1,10 @@
 package portal
 
 import (
-	"io/fs"
-	"os"
 	"regexp"
-	"strings"
 	"testing"
 
+	"github.com/derbes-kz/derbes/internal/htmlkit/htmltest"
 	"github.com/derbes-kz/derbes/internal/i18n"
 )
 
@@ -20,45 +18,13 @@ var notMessages = map[string]bool{"portal.session": true} // an audit action
 // Every message the portal names exists in every language, and the
 // catalogue as a whole is complete.
 func TestMessagesExist(t *testing.T) {
+	seen := htmltest.MessagesNamed(t, assets, keyPattern, func(_, key string) bool { return notMessages[key] })
+	if seen < 60 {
+		t.Errorf("found only %d message keys: the pattern is broken", seen)
+	}
 	msgs, err := i18n.Default()
 	if err != nil {
 		t.Fatal(err)
-	}
-	if m := msgs.Missing(); len(m) != 0 {
-		t.Errorf("incomplete catalogue: %v", m)
-	}
-	var names []string
-	goFiles, _ := fs.Glob(os.DirFS("."), "*.go")
-	for _, f := range goFiles {
-		if !strings.HasSuffix(f, "_test.go") {
-			names = append(names, f)
-		}
-	}
-	tmpls, _ := fs.Glob(assets, "templates/*.html")
-	seen := 0
-	for _, name := range append(names, tmpls...) {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			data, err = fs.ReadFile(assets, name)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range keyPattern.FindAllStringSubmatch(string(data), -1) {
-			key := m[1]
-			if strings.HasSuffix(key, ".") || notMessages[key] {
-				continue
-			}
-			seen++
-			for _, l := range i18n.Langs {
-				if !msgs.Has(l, key) {
-					t.Errorf("%s: %s has no message %s", name, l, key)
-				}
-			}
-		}
-	}
-	if seen < 60 {
-		t.Errorf("found only %d message keys: the pattern is broken", seen)
 	}
 	// The keys built at run time.
 	for _, l := range i18n.Langs {

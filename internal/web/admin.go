@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -112,16 +113,16 @@ func (c *Console) staffData(p *page, r *http.Request) (*staffData, error) {
 		return nil, err
 	}
 	d.Form = &form{}
-	name := d.Form.add(newField("name", p.T("staff.name"), "text"))
+	name := d.Form.Add(htmlkit.NewField("name", p.T("staff.name"), "text"))
 	name.Required, name.Auto = true, "off"
-	login := d.Form.add(newField("login", p.T("console.signin.email"), "email"))
+	login := d.Form.Add(htmlkit.NewField("login", p.T("console.signin.email"), "email"))
 	login.Required, login.Auto = true, "off"
-	role := d.Form.add(newField("role", p.T("staff.role"), "select"))
+	role := d.Form.Add(htmlkit.NewField("role", p.T("staff.role"), "select"))
 	role.Required = true
 	for _, rl := range roles {
 		role.Options = append(role.Options, option{Value: rl.Name, Label: c.roleLabel(p, rl.Name)})
 	}
-	pw := d.Form.add(newField("password", p.T("auth.password"), "password"))
+	pw := d.Form.Add(htmlkit.NewField("password", p.T("auth.password"), "password"))
 	pw.Required, pw.Auto, pw.Hint = true, "new-password", p.T("console.staff.password_hint")
 	return d, nil
 }
@@ -135,7 +136,7 @@ func (c *Console) roleLabel(p *page, name string) string {
 
 // CreateStaff creates a staff account (administrators).
 func (c *Console) CreateStaff(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	p := c.page(w, r, "staff.title")
@@ -151,13 +152,13 @@ func (c *Console) CreateStaff(w http.ResponseWriter, r *http.Request) error {
 		if !userError(err) || d.Form == nil {
 			return err
 		}
-		d.Form.fill(get)
+		d.Form.Fill(get)
 		c.place(p, d.Form, err)
 		p.Data = d
 		return c.render(w, http.StatusBadRequest, "staff", p)
 	}
 	c.flash(w, r, "console.flash.staff_created")
-	redirect(w, r, "/console/staff")
+	htmlkit.Redirect(w, r, "/console/staff")
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 	"github.com/derbes-kz/derbes/internal/store"
 )
@@ -41,10 +42,10 @@ func (c *Console) auditFilter(p *page, q url.Values) *form {
 		{"action", "audit.filter.action", "console.audit.action_hint"},
 		{"subject", "audit.filter.subject", "console.audit.subject_hint"},
 	} {
-		fl := f.add(newField(n.name, p.T(n.key), "text"))
+		fl := f.Add(htmlkit.NewField(n.name, p.T(n.key), "text"))
 		fl.Hint, fl.Value, fl.Auto = p.T(n.hint), strings.TrimSpace(q.Get(n.name)), "off"
 	}
-	out := f.add(newField("outcome", p.T("audit.filter.outcome"), "select"))
+	out := f.Add(htmlkit.NewField("outcome", p.T("audit.filter.outcome"), "select"))
 	out.Value = q.Get("outcome")
 	out.Options = []option{{Value: "", Label: p.T("common.all")}}
 	for _, o := range []string{derbes.OutcomeOK, derbes.OutcomeRefused, derbes.OutcomeError} {
@@ -55,7 +56,7 @@ func (c *Console) auditFilter(p *page, q url.Values) *form {
 
 func (c *Console) auditData(p *page, r *http.Request, q url.Values) (*auditData, error) {
 	d := &auditData{Filter: c.auditFilter(p, q)}
-	get := func(n string) string { return d.Filter.get(n).Value }
+	get := func(n string) string { return d.Filter.Get(n).Value }
 	f := store.AuditFilter{Actor: get("actor"), Action: get("action"), SubjectID: get("subject"), Outcome: get("outcome"), Limit: auditPage}
 	f.BeforeSeq, _ = strconv.ParseInt(q.Get("before"), 10, 64)
 	entries, err := c.svc.AuditTrail(r.Context(), f)
@@ -79,7 +80,7 @@ func (c *Console) auditData(p *page, r *http.Request, q url.Values) (*auditData,
 // VerifyAudit recomputes the audit chain and shows the result above the
 // trail.
 func (c *Console) VerifyAudit(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	p := c.page(w, r, "audit.title")

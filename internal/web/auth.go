@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/i18n"
 )
 
@@ -17,11 +18,11 @@ type signinData struct {
 // code is the authenticator's, or a recovery code.
 func (c *Console) signinForm(l i18n.Lang) *form {
 	f := &form{}
-	login := f.add(newField("login", c.msgs.T(l, "console.signin.email"), "email"))
+	login := f.Add(htmlkit.NewField("login", c.msgs.T(l, "console.signin.email"), "email"))
 	login.Auto, login.Required = "username", true
-	pw := f.add(newField("password", c.msgs.T(l, "auth.password"), "password"))
+	pw := f.Add(htmlkit.NewField("password", c.msgs.T(l, "auth.password"), "password"))
 	pw.Auto, pw.Required = "current-password", true
-	code := f.add(newField("code", c.msgs.T(l, "auth.totp_code"), "text"))
+	code := f.Add(htmlkit.NewField("code", c.msgs.T(l, "auth.totp_code"), "text"))
 	code.Auto, code.Hint = "one-time-code", c.msgs.T(l, "console.signin.code_hint")
 	return f
 }
@@ -42,7 +43,7 @@ func (c *Console) SignInPage(w http.ResponseWriter, r *http.Request) error {
 // SignIn checks the credentials and opens a session. Every wrong
 // credential gets the same message; a locked account is told so.
 func (c *Console) SignIn(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	next := safeNext(r.PostForm.Get("next"))
@@ -58,7 +59,7 @@ func (c *Console) SignIn(w http.ResponseWriter, r *http.Request) error {
 		p := c.page(w, r, "auth.signin_title")
 		p.Here = signinPath
 		f := c.signinForm(p.Lang)
-		f.get("login").Value = r.PostForm.Get("login")
+		f.Get("login").Value = r.PostForm.Get("login")
 		status := http.StatusUnauthorized
 		switch derbes.RuleOf(err) {
 		case "account-locked":
@@ -72,10 +73,9 @@ func (c *Console) SignIn(w http.ResponseWriter, r *http.Request) error {
 		return c.render(w, status, "signin", p)
 	}
 	// A session cookie: no Max-Age, so it ends with the browser; the
-	// service ends it sooner on idleness. Secure: see secureRequest.
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: tok, Path: "/", HttpOnly: true,
-		Secure: secureRequest(r), SameSite: http.SameSiteStrictMode})
-	redirect(w, r, next)
+	// service ends it sooner on idleness. Secure: see htmlkit.SecureRequest.
+	htmlkit.SetCookie(w, r, sessionCookie, tok, "/", 0)
+	htmlkit.Redirect(w, r, next)
 	return nil
 }
 
@@ -85,20 +85,12 @@ func (c *Console) SignOut(w http.ResponseWriter, r *http.Request) error {
 	if err := c.svc.SignOut(r.Context(), s.token); err != nil {
 		return err
 	}
-	c.clearCookie(w, r, sessionCookie, "/")
-	redirect(w, r, signinPath+"?reason=signedout")
+	htmlkit.ClearCookie(w, r, sessionCookie, "/")
+	htmlkit.Redirect(w, r, signinPath+"?reason=signedout")
 	return nil
 }
 
 // SetLanguage remembers the chosen language and returns to the page.
 func (c *Console) SetLanguage(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
-		return err
-	}
-	if l, ok := i18n.ParseLang(r.PostForm.Get("lang")); ok {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, Secure: secureRequest(r), SameSite: http.SameSiteLaxMode})
-	}
-	redirect(w, r, safeNext(r.PostForm.Get("next")))
-	return nil
+	return htmlkit.SetLanguage(w, r, maxForm, langCookie, safeNext)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 	"github.com/derbes-kz/derbes/internal/store"
 )
@@ -59,17 +60,17 @@ func (c *Console) transfersData(p *page, r *http.Request) (*transfersData, error
 			return nil, err
 		}
 		d.Register = &form{}
-		rec := d.Register.add(newField("recipientId", p.T("console.authority.body"), "select"))
+		rec := d.Register.Add(htmlkit.NewField("recipientId", p.T("console.authority.body"), "select"))
 		rec.Required, rec.Options = true, g.options(p, derbes.AuthorityKinds, nil)
-		num := d.Register.add(newField("number", p.T("console.authority.number"), "text"))
+		num := d.Register.Add(htmlkit.NewField("number", p.T("console.authority.number"), "text"))
 		num.Required, num.Auto = true, "off"
-		date := d.Register.add(newField("date", p.T("console.authority.date"), "date"))
+		date := d.Register.Add(htmlkit.NewField("date", p.T("console.authority.date"), "date"))
 		date.Required = true
-		scan := d.Register.add(newField("scan", p.T("console.authority.scan"), "file"))
+		scan := d.Register.Add(htmlkit.NewField("scan", p.T("console.authority.scan"), "file"))
 		scan.Required, scan.Accept, scan.Hint = true, documentAccept, p.T("console.authority.scan_hint")
-		gr := d.Register.add(newField("grounds", p.T("console.authority.grounds"), "textarea"))
+		gr := d.Register.Add(htmlkit.NewField("grounds", p.T("console.authority.grounds"), "textarea"))
 		gr.Required, gr.Hint = true, p.T("console.authority.grounds_hint")
-		subj := d.Register.add(newField("subjects", p.T("console.authority.subjects"), "textarea"))
+		subj := d.Register.Add(htmlkit.NewField("subjects", p.T("console.authority.subjects"), "textarea"))
 		subj.Required, subj.Hint = true, p.T("console.authority.subjects_hint")
 		d.NoBodies = len(rec.Options) == 0
 		d.Categories = &checks{Name: "categories", ID: fieldID("categories"), Label: p.T("console.authority.categories")}
@@ -84,9 +85,9 @@ func (c *Console) transfersData(p *page, r *http.Request) (*transfersData, error
 	}
 	if role.AllowsAny(derbes.ActApprove, "p5.2") {
 		d.Decide = &form{}
-		id := d.Decide.add(newField("id", p.T("console.authority.request_id"), "text"))
+		id := d.Decide.Add(htmlkit.NewField("id", p.T("console.authority.request_id"), "text"))
 		id.Required, id.Auto, id.Hint = true, "off", p.T("console.authority.request_id_hint")
-		dec := d.Decide.add(newField("decision", p.T("console.authority.decision"), "select"))
+		dec := d.Decide.Add(htmlkit.NewField("decision", p.T("console.authority.decision"), "select"))
 		dec.Required = true
 		dec.Options = []option{{Value: "approve", Label: p.T("console.authority.approve")}, {Value: "reject", Label: p.T("console.authority.reject")}}
 	}
@@ -137,14 +138,14 @@ func (c *Console) RegisterAuthorityRequest(w http.ResponseWriter, r *http.Reques
 			return err
 		}
 		if f != nil {
-			d.Register.fill(f.Get)
+			d.Register.Fill(f.Get)
 			d.Categories.Values, d.Confidential.Values = f["categories"], f["confidential"]
 		}
 		switch e.Field {
 		case "categories":
 			c.markChecks(p, d.Categories, c.errText(p.Lang, err))
 		case "scanSha256":
-			c.mark(p, d.Register.get("scan"), c.errText(p.Lang, err))
+			c.mark(p, d.Register.Get("scan"), c.errText(p.Lang, err))
 		default:
 			c.place(p, d.Register, err)
 		}
@@ -152,7 +153,7 @@ func (c *Console) RegisterAuthorityRequest(w http.ResponseWriter, r *http.Reques
 		return c.render(w, formStatus(err), "transfers", p)
 	}
 	c.flash(w, r, "console.authority.flash.registered")
-	redirect(w, r, "/console/transfers?registered="+url.QueryEscape(a.ID)+"#authority")
+	htmlkit.Redirect(w, r, "/console/transfers?registered="+url.QueryEscape(a.ID)+"#authority")
 	return nil
 }
 
@@ -165,7 +166,7 @@ func lines(s string) []string {
 // DecideAuthorityRequest approves or rejects a registered motivated
 // request by its id: the responsible person's decision.
 func (c *Console) DecideAuthorityRequest(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -192,12 +193,12 @@ func (c *Console) DecideAuthorityRequest(w http.ResponseWriter, r *http.Request)
 		if !userError(err) {
 			return err
 		}
-		d.Decide.fill(f.Get)
+		d.Decide.Fill(f.Get)
 		c.place(p, d.Decide, err)
 		p.Data = d
 		return c.render(w, formStatus(err), "transfers", p)
 	}
 	c.flash(w, r, "console.authority.flash."+map[bool]string{true: "approved", false: "rejected"}[decision == "approve"])
-	redirect(w, r, "/console/transfers#authority")
+	htmlkit.Redirect(w, r, "/console/transfers#authority")
 	return nil
 }

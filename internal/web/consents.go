@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 )
 
 type withdrawData struct {
@@ -51,14 +52,14 @@ func (c *Console) withdrawData(p *page, r *http.Request, purpose string) (*withd
 		}
 		d.Purposes = append(d.Purposes, label)
 	}
-	reason := d.Form.add(newField("reason", p.T("console.withdraw.reason"), "textarea"))
+	reason := d.Form.Add(htmlkit.NewField("reason", p.T("console.withdraw.reason"), "textarea"))
 	reason.Hint = p.T("console.withdraw.reason_hint")
 	return d, nil
 }
 
 // Withdraw withdraws the consent once confirmed.
 func (c *Console) Withdraw(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	purpose := r.PostForm.Get("purpose")
@@ -73,12 +74,12 @@ func (c *Console) Withdraw(w http.ResponseWriter, r *http.Request) error {
 		if !userError(err) {
 			return err
 		}
-		d.Form.fill(r.PostForm.Get)
+		d.Form.Fill(r.PostForm.Get)
 		c.place(p, d.Form, err)
 		p.Data = d
 		return c.render(w, http.StatusBadRequest, "withdraw", p)
 	}
 	c.flash(w, r, "console.flash.withdrawn")
-	redirect(w, r, d.Back)
+	htmlkit.Redirect(w, r, d.Back)
 	return nil
 }

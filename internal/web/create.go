@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -34,7 +35,7 @@ func (c *Console) NewSubjectPage(w http.ResponseWriter, r *http.Request) error {
 func (c *Console) createData(p *page, role derbes.Role, purpose string) *createData {
 	writable := c.purposesFor(role, derbes.ActWrite)
 	d := &createData{Choose: &form{}, Empty: len(writable) == 0}
-	ch := d.Choose.add(newField("purpose", p.T("subjects.purpose"), "select"))
+	ch := d.Choose.Add(htmlkit.NewField("purpose", p.T("subjects.purpose"), "select"))
 	ch.Options, ch.Value, ch.Required = c.purposeOptions(p, writable), purpose, true
 	for _, pu := range writable {
 		if pu.Code == purpose {
@@ -46,17 +47,17 @@ func (c *Console) createData(p *page, role derbes.Role, purpose string) *createD
 	}
 	cat := c.svc.Catalogue()
 	d.Form = &form{}
-	kind := d.Form.add(newField("kind", p.T("console.kind"), "select"))
+	kind := d.Form.Add(htmlkit.NewField("kind", p.T("console.kind"), "select"))
 	kind.Required, kind.Value = true, "applicant"
 	for _, k := range cat.SubjectKinds {
 		kind.Options = append(kind.Options, option{Value: k.Key, Label: p.In(k.Label)})
 	}
-	cz := d.Form.add(newField("citizenship", p.T("console.citizenship"), "select"))
+	cz := d.Form.Add(htmlkit.NewField("citizenship", p.T("console.citizenship"), "select"))
 	cz.Required, cz.Value = true, "kz-citizen"
 	for _, k := range cat.Citizenships {
 		cz.Options = append(cz.Options, option{Value: k.Key, Label: p.In(k.Label)})
 	}
-	cf := d.Form.add(newField("consent.form", p.T("consents.form"), "select"))
+	cf := d.Form.Add(htmlkit.NewField("consent.form", p.T("consents.form"), "select"))
 	for _, f := range consentForms {
 		cf.Options = append(cf.Options, option{Value: string(f), Label: p.T("console.form." + string(f))})
 	}
@@ -73,17 +74,17 @@ func (c *Console) createData(p *page, role derbes.Role, purpose string) *createD
 	d.Values = &form{}
 	for _, key := range d.Purpose.Categories {
 		if cc := cat.Category(key); cc != nil && cc.Type != derbes.TypeFile && role.Allows(derbes.ActWrite, d.Purpose.Code, key) {
-			d.Values.add(c.valueField(p, cc))
+			d.Values.Add(c.valueField(p, cc))
 		}
 	}
 	c.addSource(p, d.Values)
-	d.Values.get("source.kind").Value = string(derbes.SourceSubject)
+	d.Values.Get("source.kind").Value = string(derbes.SourceSubject)
 	return d
 }
 
 // CreateSubject creates the subject with its consent and values.
 func (c *Console) CreateSubject(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -107,15 +108,15 @@ func (c *Console) CreateSubject(w http.ResponseWriter, r *http.Request) error {
 		if !userError(err) {
 			return err
 		}
-		d.Form.fill(r.PostForm.Get)
-		d.Values.fill(r.PostForm.Get)
+		d.Form.Fill(r.PostForm.Get)
+		d.Values.Fill(r.PostForm.Get)
 		d.Consent.Values = r.PostForm["consent.purposes"]
 		c.placeCreate(p, d, err)
 		p.Data = d
 		return c.render(w, http.StatusBadRequest, "subject_new", p)
 	}
 	c.flash(w, r, "console.flash.created")
-	redirect(w, r, subjectHref(v.ID, purpose))
+	htmlkit.Redirect(w, r, subjectHref(v.ID, purpose))
 	return nil
 }
 
@@ -147,7 +148,7 @@ func (c *Console) placeCreate(p *page, d *createData, err error) {
 	case e != nil && strings.HasPrefix(e.Field, "consent.") && e.Field != "consent.form":
 		d.Consent.Err = c.errText(p.Lang, err)
 		p.Issues = append(p.Issues, issue{ID: d.Consent.ID, Label: d.Consent.Label, Message: d.Consent.Err})
-	case e != nil && d.Form.get(e.Field) != nil:
+	case e != nil && d.Form.Get(e.Field) != nil:
 		c.place(p, d.Form, err)
 	default:
 		c.place(p, d.Values, err)

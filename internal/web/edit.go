@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -34,7 +35,7 @@ func inputType(t derbes.ValueType) string {
 
 // valueField is the control for one category's value.
 func (c *Console) valueField(p *page, cat *derbes.Category) *field {
-	f := newField("values."+cat.Key, p.In(cat.Label), inputType(cat.Type))
+	f := htmlkit.NewField("values."+cat.Key, p.In(cat.Label), inputType(cat.Type))
 	f.Auto = "off"
 	if cat.Type == derbes.TypeEnum {
 		f.Options = []option{{Value: "", Label: "—"}}
@@ -72,7 +73,7 @@ func (c *Console) editForm(p *page, role derbes.Role, pu *derbes.Purpose, v *ser
 	}
 	f := &form{}
 	for _, cat := range cats {
-		fl := f.add(c.valueField(p, cat))
+		fl := f.Add(c.valueField(p, cat))
 		if vv, ok := v.Values[cat.Key]; ok {
 			if vv.Masked {
 				fl.Hint = p.T("console.subject.masked_hint")
@@ -87,11 +88,11 @@ func (c *Console) editForm(p *page, role derbes.Role, pu *derbes.Purpose, v *ser
 
 // addSource adds the provenance controls to a form.
 func (c *Console) addSource(p *page, f *form) {
-	sk := f.add(newField("source.kind", p.T("subjects.source"), "select"))
+	sk := f.Add(htmlkit.NewField("source.kind", p.T("subjects.source"), "select"))
 	for _, k := range sourceKinds {
 		sk.Options = append(sk.Options, option{Value: string(k), Label: p.T("console.source." + string(k))})
 	}
-	ref := f.add(newField("source.ref", p.T("console.source_ref"), "text"))
+	ref := f.Add(htmlkit.NewField("source.ref", p.T("console.source_ref"), "text"))
 	ref.Hint = p.T("console.source_ref_hint")
 }
 
@@ -161,7 +162,7 @@ func sourceOf(get func(string) string) derbes.Source {
 // SubjectEdit records new versions of the values that changed. A refused
 // value is shown next to its control, the form filled as it was sent.
 func (c *Console) SubjectEdit(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	id, purpose := r.PathValue("id"), r.PostForm.Get("purpose")
@@ -177,7 +178,7 @@ func (c *Console) SubjectEdit(w http.ResponseWriter, r *http.Request) error {
 	vals, err := c.changed(d.Edit, d.View, r.PostForm.Get)
 	if err == nil && len(vals) == 0 {
 		c.flash(w, r, "console.flash.no_changes")
-		redirect(w, r, subjectHref(id, purpose))
+		htmlkit.Redirect(w, r, subjectHref(id, purpose))
 		return nil
 	}
 	if err == nil {
@@ -187,13 +188,13 @@ func (c *Console) SubjectEdit(w http.ResponseWriter, r *http.Request) error {
 		if !userError(err) {
 			return err
 		}
-		d.Edit.fill(r.PostForm.Get)
+		d.Edit.Fill(r.PostForm.Get)
 		c.place(p, d.Edit, err)
 		p.Data = d
 		return c.render(w, http.StatusBadRequest, "subject", p)
 	}
 	c.flash(w, r, "console.flash.saved")
-	redirect(w, r, subjectHref(id, purpose)+"#values")
+	htmlkit.Redirect(w, r, subjectHref(id, purpose)+"#values")
 	return nil
 }
 

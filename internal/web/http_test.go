@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/derbes-kz/derbes/internal/app"
 	"github.com/derbes-kz/derbes/internal/auth"
 	"github.com/derbes-kz/derbes/internal/demo"
+	"github.com/derbes-kz/derbes/internal/htmlkit/htmltest"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -58,32 +58,12 @@ func start(t *testing.T) *server {
 	return &server{App: a, subject: v.ID}
 }
 
-func client(t *testing.T) *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar}
-}
+func client(t *testing.T) *http.Client { return htmltest.Client() }
 
-func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
-	t.Helper()
-	resp, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
-}
-
-func post(t *testing.T, c *http.Client, u string, form url.Values) (*http.Response, string) {
-	t.Helper()
-	resp, err := c.PostForm(u, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
-}
+var (
+	get  = htmltest.Get
+	post = htmltest.Post
+)
 
 var uriPattern = regexp.MustCompile(`otpauth://totp/[^"<\s]+`)
 
@@ -192,11 +172,6 @@ func TestWrongPasswordOneMessage(t *testing.T) {
 	}
 }
 
-var (
-	inputPattern = regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
-	idPattern    = regexp.MustCompile(`\bid="([^"]+)"`)
-)
-
 // Every page renders under the strict CSP (no inline script or style) and
 // labels each of its controls.
 func TestPagesRenderAccessibly(t *testing.T) {
@@ -224,26 +199,12 @@ func TestPagesRenderAccessibly(t *testing.T) {
 // used twice.
 func checkAccessible(t *testing.T, p string, resp *http.Response, body string) {
 	t.Helper()
-	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+	if !htmltest.StrictCSP(resp, "script-src 'self'") {
 		t.Errorf("%s: no CSP", p)
 	}
-	if strings.Contains(body, " style=") || strings.Contains(body, "<script") || strings.Contains(body, "[console.") || strings.Contains(body, "[errors.") {
+	if htmltest.InlineStyleOrScript(body) || strings.Contains(body, "[console.") || strings.Contains(body, "[errors.") {
 		t.Errorf("%s: inline style, script or a missing message", p)
 	}
-	for _, tag := range inputPattern.FindAllString(body, -1) {
-		if strings.Contains(tag, `type="hidden"`) {
-			continue
-		}
-		id := idPattern.FindStringSubmatch(tag)
-		if id == nil || !strings.Contains(body, `for="`+id[1]+`"`) {
-			t.Errorf("%s: control without a label: %s", p, tag)
-		}
-	}
-	seen := map[string]bool{}
-	for _, m := range idPattern.FindAllStringSubmatch(body, -1) {
-		if seen[m[1]] {
-			t.Errorf("%s: id %q used twice", p, m[1])
-		}
-		seen[m[1]] = true
-	}
+	htmltest.Labels(t, p, body)
+	htmltest.UniqueIDs(t, p, body)
 }

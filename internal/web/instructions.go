@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -77,7 +78,7 @@ func paragraphs(body string) []string {
 // version they were shown. If a newer one was published meanwhile, the
 // page shows it with a message, to be acknowledged in turn.
 func (c *Console) AcknowledgeInstructions(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	s := sessionFrom(r.Context())
@@ -93,6 +94,6 @@ func (c *Console) AcknowledgeInstructions(w http.ResponseWriter, r *http.Request
 		return c.instructions(w, r, next, err)
 	}
 	c.flash(w, r, "console.flash.acknowledged")
-	redirect(w, r, next)
+	htmlkit.Redirect(w, r, next)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/auth"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 )
 
 type mfaData struct {
@@ -27,7 +28,7 @@ func (c *Console) MFAPage(w http.ResponseWriter, r *http.Request) error {
 	s := sessionFrom(r.Context())
 	next := safeNext(r.URL.Query().Get("next"))
 	if s.info.MFA {
-		redirect(w, r, next)
+		htmlkit.Redirect(w, r, next)
 		return nil
 	}
 	p := c.page(w, r, "auth.enrol.title")
@@ -38,7 +39,7 @@ func (c *Console) MFAPage(w http.ResponseWriter, r *http.Request) error {
 // MFABegin generates the member's TOTP secret and shows it as a QR code
 // and as text, with the field for the first code.
 func (c *Console) MFABegin(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	s := sessionFrom(r.Context())
@@ -54,7 +55,7 @@ func (c *Console) MFABegin(w http.ResponseWriter, r *http.Request) error {
 
 func (c *Console) enrolment(p *page, uri string, png []byte, next string) mfaData {
 	f := &form{}
-	code := f.add(newField("code", p.T("console.mfa.code"), "text"))
+	code := f.Add(htmlkit.NewField("code", p.T("console.mfa.code"), "text"))
 	code.Auto, code.Required, code.Hint = "one-time-code", true, p.T("auth.enrol.enter_code")
 	return mfaData{Started: true, QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
 		URI: uri, Secret: groupSecret(uri), Form: f, Next: next}
@@ -79,7 +80,7 @@ func groupSecret(uri string) string {
 // marks the session as having passed it, and shows the recovery codes,
 // this once. A wrong code shows the same QR code again with the error.
 func (c *Console) MFAConfirm(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	s := sessionFrom(r.Context())

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -114,7 +115,7 @@ func (c *Console) ordersData(p *page, r *http.Request, subjectID string, g *regi
 	}
 	if write {
 		d.New, d.Services = c.newOrderForm(p, g)
-		d.NoInstitutions = len(d.New.get("institutions").Options) == 0
+		d.NoInstitutions = len(d.New.Get("institutions").Options) == 0
 	}
 	return d, nil
 }
@@ -127,11 +128,11 @@ func (c *Console) newOrderForm(p *page, g *registry) (*form, *checks) {
 		sv.Options = append(sv.Options, option{Value: k, Label: p.T("console.orders.service." + k)})
 	}
 	f := &form{}
-	inst := f.add(newField("institutions", p.T("console.orders.institutions"), "select"))
+	inst := f.Add(htmlkit.NewField("institutions", p.T("console.orders.institutions"), "select"))
 	inst.Multiple, inst.Options, inst.Hint = true, g.options(p, []string{"education-org"}, nil), p.T("console.orders.institutions_hint")
-	year := f.add(newField("academicYear", p.T("console.orders.academic_year"), "text"))
+	year := f.Add(htmlkit.NewField("academicYear", p.T("console.orders.academic_year"), "text"))
 	year.Required, year.Auto, year.Value, year.Hint = true, "off", academicYear(c.svc.Now()), p.T("console.orders.academic_year_hint")
-	prog := f.add(newField("programme", p.T("console.orders.programme"), "text"))
+	prog := f.Add(htmlkit.NewField("programme", p.T("console.orders.programme"), "text"))
 	prog.Auto, prog.Hint = "off", p.T("console.orders.programme_hint")
 	return f, sv
 }
@@ -154,7 +155,7 @@ func (c *Console) moveForm(p *page, orderID, status string) *form {
 		return nil
 	}
 	f := &form{}
-	st := f.add(newField("status", p.T("console.orders.next_status"), "select"))
+	st := f.Add(htmlkit.NewField("status", p.T("console.orders.next_status"), "select"))
 	st.ID = "f-status-" + orderID
 	for _, s := range service.OrderStatuses[i+1:] {
 		st.Options = append(st.Options, option{Value: s, Label: p.T("console.orders.status." + s)})
@@ -167,7 +168,7 @@ func (c *Console) moveForm(p *page, orderID, status string) *form {
 func (c *Console) uploadForm(p *page, role derbes.Role, orderID string) *form {
 	pu := c.svc.Catalogue().Purpose(orderPurpose)
 	f := &form{}
-	cat := f.add(newField("category", p.T("console.orders.document_category"), "select"))
+	cat := f.Add(htmlkit.NewField("category", p.T("console.orders.document_category"), "select"))
 	cat.ID = "f-category-" + orderID
 	for _, key := range pu.Categories {
 		if cc := c.svc.Catalogue().Category(key); cc != nil && cc.Type == derbes.TypeFile && role.Allows(derbes.ActWrite, orderPurpose, key) {
@@ -177,7 +178,7 @@ func (c *Console) uploadForm(p *page, role derbes.Role, orderID string) *form {
 	if len(cat.Options) == 0 {
 		return nil
 	}
-	doc := f.add(newField("document", p.T("console.orders.document"), "file"))
+	doc := f.Add(htmlkit.NewField("document", p.T("console.orders.document"), "file"))
 	doc.ID, doc.Accept, doc.Required, doc.Hint = "f-document-"+orderID, documentAccept, true, p.T("console.orders.document_hint")
 	return f
 }
@@ -204,7 +205,7 @@ func (c *Console) OrdersPage(w http.ResponseWriter, r *http.Request) error {
 
 // CreateOrder records a new order as a draft.
 func (c *Console) CreateOrder(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -220,7 +221,7 @@ func (c *Console) CreateOrder(w http.ResponseWriter, r *http.Request) error {
 				return false
 			}
 			o := d.Orders
-			o.New.fillAll(r.PostForm)
+			o.New.FillAll(r.PostForm)
 			o.Services.Values = in.Services
 			if e := derbes.AsError(err); e != nil && e.Field == o.Services.Name {
 				c.markChecks(p, o.Services, c.errText(p.Lang, err))
@@ -231,7 +232,7 @@ func (c *Console) CreateOrder(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	c.flash(w, r, "console.orders.flash.created")
-	redirect(w, r, subjectHref(id, orderPurpose)+"#orders")
+	htmlkit.Redirect(w, r, subjectHref(id, orderPurpose)+"#orders")
 	return nil
 }
 
@@ -272,7 +273,7 @@ func (c *Console) subjectOrder(r *http.Request, subjectID, orderID string) error
 // MoveOrder moves an order to a later status; the applicant is told by
 // e-mail when their consent to P-4.2a allows it.
 func (c *Console) MoveOrder(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	id, oid := r.PathValue("id"), r.PathValue("orderId")
@@ -289,7 +290,7 @@ func (c *Console) MoveOrder(w http.ResponseWriter, r *http.Request) error {
 			if o == nil || o.Move == nil {
 				return false
 			}
-			o.Move.fill(r.PostForm.Get)
+			o.Move.Fill(r.PostForm.Get)
 			c.placeOrder(p, o, o.Move, err)
 			return true
 		})
@@ -299,7 +300,7 @@ func (c *Console) MoveOrder(w http.ResponseWriter, r *http.Request) error {
 		key = "console.orders.flash.moved_mailed"
 	}
 	c.flash(w, r, key)
-	redirect(w, r, subjectHref(id, orderPurpose)+"#order-"+url.PathEscape(oid))
+	htmlkit.Redirect(w, r, subjectHref(id, orderPurpose)+"#order-"+url.PathEscape(oid))
 	return nil
 }
 
@@ -308,7 +309,7 @@ func (c *Console) MoveOrder(w http.ResponseWriter, r *http.Request) error {
 func (c *Console) placeOrder(p *page, o *orderRow, f *form, err error) {
 	msg := c.errText(p.Lang, err)
 	if e := derbes.AsError(err); e != nil {
-		if fl := f.get(e.Field); fl != nil {
+		if fl := f.Get(e.Field); fl != nil {
 			c.mark(p, fl, msg)
 			return
 		}
@@ -353,13 +354,13 @@ func (c *Console) AttachOrderDocument(w http.ResponseWriter, r *http.Request) er
 			if o == nil || o.Upload == nil {
 				return false
 			}
-			o.Upload.get("category").Value = category
+			o.Upload.Get("category").Value = category
 			c.placeOrder(p, o, o.Upload, err)
 			return true
 		})
 	}
 	c.flash(w, r, "console.orders.flash.document")
-	redirect(w, r, subjectHref(id, orderPurpose)+"#order-"+url.PathEscape(oid))
+	htmlkit.Redirect(w, r, subjectHref(id, orderPurpose)+"#order-"+url.PathEscape(oid))
 	return nil
 }
 

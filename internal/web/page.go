@@ -3,12 +3,12 @@ package web
 import (
 	"html/template"
 	"io"
-	"io/fs"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/i18n"
 	"github.com/derbes-kz/derbes/internal/service"
 )
@@ -20,7 +20,7 @@ type page struct {
 	Me     *service.StaffView
 	Nav    []navItem
 	Coming []string
-	Langs  []langItem
+	Langs  []htmlkit.LangItem
 	Here   string // where the language switcher comes back to (a GET page)
 	Flash  string
 	Error  string
@@ -29,19 +29,9 @@ type page struct {
 	msgs   *i18n.Catalog
 }
 
-// issue is one entry of a form's error summary.
-type issue struct {
-	ID, Label, Message string
-}
-
 type navItem struct {
 	Label, Href string
 	Current     bool
-}
-
-type langItem struct {
-	Code, Name string
-	Current    bool
 }
 
 // T translates key into the page's language.
@@ -84,13 +74,7 @@ func (p *page) In(t derbes.Text) string { return t.In(string(p.Lang)) }
 
 // lang is the request's language: the remembered choice, else the
 // browser's preference, else Kazakh.
-func (c *Console) lang(r *http.Request) i18n.Lang {
-	v := ""
-	if ck, err := r.Cookie(langCookie); err == nil {
-		v = ck.Value
-	}
-	return i18n.Negotiate(v, r.Header.Get("Accept-Language"))
-}
+func (c *Console) lang(r *http.Request) i18n.Lang { return htmlkit.Lang(r, langCookie) }
 
 // page starts the page of a request: language, signed-in member,
 // navigation, and the flash message left by the previous request.
@@ -100,9 +84,7 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request, titleKey string) 
 	if r.Method == http.MethodGet {
 		p.Here = r.URL.RequestURI()
 	}
-	for _, x := range i18n.Langs {
-		p.Langs = append(p.Langs, langItem{Code: string(x), Name: c.msgs.T(x, "lang."+string(x)), Current: x == l})
-	}
+	p.Langs = htmlkit.LangItems(c.msgs, l)
 	if s := sessionFrom(r.Context()); s != nil {
 		p.Me = s.me
 		if s.who.Restricted == "" {
@@ -112,11 +94,8 @@ func (c *Console) page(w http.ResponseWriter, r *http.Request, titleKey string) 
 			}
 		}
 	}
-	if ck, err := r.Cookie(flashCookie); err == nil {
-		if flashKey(ck.Value) && c.msgs.Has(l, ck.Value) {
-			p.Flash = c.msgs.T(l, ck.Value)
-		}
-		c.clearCookie(w, r, flashCookie, "/console/")
+	if key, ok := htmlkit.TakeFlash(w, r, flashCookie, flashPath); ok && flashKey(key) && c.msgs.Has(l, key) {
+		p.Flash = c.msgs.T(l, key)
 	}
 	return p
 }
@@ -181,23 +160,7 @@ func (c *Console) purposesFor(role derbes.Role, a derbes.Action) []*derbes.Purpo
 
 // flash leaves a message (a catalogue key) for the next page.
 func (c *Console) flash(w http.ResponseWriter, r *http.Request, key string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/console/", HttpOnly: true,
-		Secure: secureRequest(r), SameSite: http.SameSiteStrictMode, MaxAge: 60})
-}
-
-func (c *Console) clearCookie(w http.ResponseWriter, r *http.Request, name, path string) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: path, HttpOnly: true,
-		Secure: secureRequest(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
-}
-
-// secureRequest reports whether the browser reached derbes over HTTPS,
-// directly or through a TLS-terminating proxy that says so
-// (X-Forwarded-Proto). Cookies are marked Secure only then: in production
-// derbes runs behind HTTPS and its cookies are Secure, while on plain
-// http://127.0.0.1 (development, the browser tests) a Secure cookie would
-// not be sent back and nobody could sign in.
-func secureRequest(r *http.Request) bool {
-	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+	htmlkit.Flash(w, r, flashCookie, flashPath, key)
 }
 
 // pageTemplate is one page: the layout with the page's "content".
@@ -211,24 +174,12 @@ func (pt *pageTemplate) execute(w io.Writer, p *page) error {
 
 // parsePages parses each page template with the layout and the partials.
 func parsePages() (map[string]*pageTemplate, error) {
-	names, err := fs.Glob(assets, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	base, err := template.New("").ParseFS(assets, "templates/layout.html", "templates/partials.html")
+	ts, err := htmlkit.ParsePages(assets)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]*pageTemplate{}
-	for _, n := range names {
-		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" || name == "partials" {
-			continue
-		}
-		t, err := template.Must(base.Clone()).ParseFS(assets, n)
-		if err != nil {
-			return nil, err
-		}
+	for name, t := range ts {
 		out[name] = &pageTemplate{t: t}
 	}
 	return out, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/catalogue"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/i18n"
 	"github.com/derbes-kz/derbes/internal/ident"
 	"github.com/derbes-kz/derbes/internal/store"
@@ -225,30 +226,30 @@ func (c *Console) recipientsData(p *page, r *http.Request) (*recipientsData, err
 		return d, nil
 	}
 	d.Form = &form{}
-	kind := d.Form.add(newField("kind", p.T("console.recipients.kind"), "select"))
+	kind := d.Form.Add(htmlkit.NewField("kind", p.T("console.recipients.kind"), "select"))
 	kind.Required = true
 	for _, k := range catalogue.RecipientKinds() {
 		kind.Options = append(kind.Options, option{Value: k, Label: p.T("console.recipients.kind." + k)})
 	}
 	for _, l := range i18n.Langs {
-		n := d.Form.add(newField("names."+string(l), p.T("console.recipients.name_in", "lang", p.T("lang."+string(l))), "text"))
+		n := d.Form.Add(htmlkit.NewField("names."+string(l), p.T("console.recipients.name_in", "lang", p.T("lang."+string(l))), "text"))
 		n.Required, n.Auto = true, "off"
 	}
-	country := d.Form.add(newField("country", p.T("console.recipients.country"), "select"))
+	country := d.Form.Add(htmlkit.NewField("country", p.T("console.recipients.country"), "select"))
 	country.Required, country.Options, country.Value = true, countryOptions(p), "KZ"
 	country.Hint = p.T("console.recipients.country_hint")
-	reg := d.Form.add(newField("regNumber", p.T("console.recipients.reg_number"), "text"))
+	reg := d.Form.Add(htmlkit.NewField("regNumber", p.T("console.recipients.reg_number"), "text"))
 	reg.Hint, reg.Auto = p.T("console.recipients.reg_number_hint"), "off"
-	ch := d.Form.add(newField("channel", p.T("console.transfers.channel"), "select"))
+	ch := d.Form.Add(htmlkit.NewField("channel", p.T("console.transfers.channel"), "select"))
 	ch.Required, ch.Options = true, channelOptions(p)
-	contact := d.Form.add(newField("contact", p.T("console.recipients.contact"), "text"))
+	contact := d.Form.Add(htmlkit.NewField("contact", p.T("console.recipients.contact"), "text"))
 	contact.Hint, contact.Auto = p.T("console.recipients.contact_hint"), "off"
 	return d, nil
 }
 
 // CreateRecipient adds an organisation to the registry.
 func (c *Console) CreateRecipient(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -269,13 +270,13 @@ func (c *Console) CreateRecipient(w http.ResponseWriter, r *http.Request) error 
 		if !userError(err) {
 			return err
 		}
-		d.Form.fill(r.PostForm.Get)
+		d.Form.Fill(r.PostForm.Get)
 		c.place(p, d.Form, err)
 		p.Data = d
 		return c.render(w, formStatus(err), "recipients", p)
 	}
 	c.flash(w, r, "console.recipients.flash.created")
-	redirect(w, r, "/console/recipients#r-"+url.PathEscape(rec.ID))
+	htmlkit.Redirect(w, r, "/console/recipients#r-"+url.PathEscape(rec.ID))
 	return nil
 }
 
@@ -297,7 +298,7 @@ func channelLabel(p *page, ch string) string {
 
 // formStatus is the status of a form shown again with its error.
 func formStatus(err error) int {
-	if s := statusOf[derbes.CodeOf(err)]; s != 0 {
+	if s := htmlkit.Status(derbes.CodeOf(err)); s != 0 {
 		return s
 	}
 	return http.StatusBadRequest

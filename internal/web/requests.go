@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -65,7 +66,7 @@ func (c *Console) requestsData(p *page, r *http.Request) (*requestsData, error) 
 		}
 		if write {
 			row.Form = &form{}
-			st := row.Form.add(newField("status", p.T("console.requests.new_status"), "select"))
+			st := row.Form.Add(htmlkit.NewField("status", p.T("console.requests.new_status"), "select"))
 			st.ID, st.Required, st.Value = "f-status-"+v.ID, true, "in-progress"
 			if v.Status == "in-progress" {
 				st.Value = "done"
@@ -73,7 +74,7 @@ func (c *Console) requestsData(p *page, r *http.Request) (*requestsData, error) 
 			for _, x := range handleStatuses {
 				st.Options = append(st.Options, option{Value: x, Label: p.T("console.requests.status." + x)})
 			}
-			resp := row.Form.add(newField("response", p.T("console.requests.response"), "textarea"))
+			resp := row.Form.Add(htmlkit.NewField("response", p.T("console.requests.response"), "textarea"))
 			resp.ID, resp.Hint = "f-response-"+v.ID, p.T("console.requests.response_hint")
 		}
 		d.Rows = append(d.Rows, row)
@@ -84,7 +85,7 @@ func (c *Console) requestsData(p *page, r *http.Request) (*requestsData, error) 
 // UpdateRequest moves a request: in progress (assigned to the member who
 // takes it), or closed as done or refused with the response.
 func (c *Console) UpdateRequest(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -108,7 +109,7 @@ func (c *Console) UpdateRequest(w http.ResponseWriter, r *http.Request) error {
 		placed := false
 		for _, row := range d.Rows {
 			if row.ID == id && row.Form != nil {
-				row.Form.fill(f.Get)
+				row.Form.Fill(f.Get)
 				c.place(p, row.Form, err)
 				placed = true
 			}
@@ -120,6 +121,6 @@ func (c *Console) UpdateRequest(w http.ResponseWriter, r *http.Request) error {
 		return c.render(w, formStatus(err), "requests", p)
 	}
 	c.flash(w, r, "console.requests.flash.updated")
-	redirect(w, r, "/console/requests#req-"+url.PathEscape(id))
+	htmlkit.Redirect(w, r, "/console/requests#req-"+url.PathEscape(id))
 	return nil
 }

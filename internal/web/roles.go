@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 )
 
 type roleEditData struct {
@@ -34,7 +35,7 @@ func (c *Console) roleEditData(p *page, r *http.Request) (*roleEditData, error) 
 	}
 	name := r.PathValue("name")
 	d := &roleEditData{Name: name, Label: c.roleLabel(p, name), Form: &form{}}
-	perms := d.Form.add(newField("permissions", p.T("roles.permissions"), "textarea"))
+	perms := d.Form.Add(htmlkit.NewField("permissions", p.T("roles.permissions"), "textarea"))
 	perms.Hint = p.T("console.roles.format")
 	found := false
 	for _, rl := range roles {
@@ -73,7 +74,7 @@ func parsePermissions(text string) ([]derbes.Permission, int) {
 
 // PutRole replaces the role's permissions.
 func (c *Console) PutRole(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	p := c.page(w, r, "console.roles.edit")
@@ -91,7 +92,7 @@ func (c *Console) PutRole(w http.ResponseWriter, r *http.Request) error {
 		if err != nil && !userError(err) {
 			return err
 		}
-		fl := d.Form.get("permissions")
+		fl := d.Form.Get("permissions")
 		fl.Value = text
 		if bad != 0 {
 			c.mark(p, fl, p.T("console.roles.bad_line", "line", bad))
@@ -102,6 +103,6 @@ func (c *Console) PutRole(w http.ResponseWriter, r *http.Request) error {
 		return c.render(w, http.StatusBadRequest, "role_edit", p)
 	}
 	c.flash(w, r, "console.flash.role_saved")
-	redirect(w, r, "/console/roles")
+	htmlkit.Redirect(w, r, "/console/roles")
 	return nil
 }

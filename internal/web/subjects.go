@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -27,15 +28,15 @@ type resultRow struct {
 
 func (c *Console) searchForm(p *page, role derbes.Role) *form {
 	f := &form{}
-	pf := f.add(newField("purpose", p.T("subjects.purpose"), "select"))
+	pf := f.Add(htmlkit.NewField("purpose", p.T("subjects.purpose"), "select"))
 	pf.Options, pf.Required, pf.Hint = c.purposeOptions(p, c.purposesFor(role, derbes.ActRead)), true, p.T("subjects.purpose_hint")
-	cf := f.add(newField("category", p.T("subjects.search_by"), "select"))
+	cf := f.Add(htmlkit.NewField("category", p.T("subjects.search_by"), "select"))
 	for _, k := range searchCategories {
 		if cat := c.svc.Catalogue().Category(k); cat != nil {
 			cf.Options = append(cf.Options, option{Value: k, Label: p.In(cat.Label)})
 		}
 	}
-	v := f.add(newField("value", p.T("subjects.value"), "text"))
+	v := f.Add(htmlkit.NewField("value", p.T("subjects.value"), "text"))
 	v.Required, v.Auto = true, "off"
 	return f
 }
@@ -65,14 +66,14 @@ func (c *Console) searchData(p *page, role derbes.Role) *searchData {
 // Search finds subjects by the exact value of a searchable category. The
 // value is POSTed, so it never appears in a URL or an access log.
 func (c *Console) Search(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	ctx := r.Context()
 	p := c.page(w, r, "subjects.title")
 	p.Here = "/console/subjects"
 	d := c.searchData(p, derbes.PrincipalFrom(ctx).Role)
-	d.Form.fill(r.PostForm.Get)
+	d.Form.Fill(r.PostForm.Get)
 	purpose := r.PostForm.Get("purpose")
 	found, err := c.svc.Search(ctx, purpose, r.PostForm.Get("category"), r.PostForm.Get("value"))
 	if err != nil {
@@ -158,7 +159,7 @@ func (c *Console) loadSubject(p *page, r *http.Request, id, purpose string) (*su
 	ctx := r.Context()
 	role := derbes.PrincipalFrom(ctx).Role
 	d := &subjectData{ID: id, Purpose: c.svc.Catalogue().Purpose(purpose), Switch: &form{}}
-	sw := d.Switch.add(newField("purpose", p.T("subjects.purpose"), "select"))
+	sw := d.Switch.Add(htmlkit.NewField("purpose", p.T("subjects.purpose"), "select"))
 	sw.Options, sw.Value = c.purposeOptions(p, c.purposesFor(role, derbes.ActRead)), purpose
 	if purpose == "" {
 		sw.Options = append([]option{{Value: "", Label: p.T("subjects.choose_purpose")}}, sw.Options...)

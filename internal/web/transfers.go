@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 	"github.com/derbes-kz/derbes/internal/store"
 )
@@ -134,7 +135,7 @@ func (c *Console) transferData(p *page, r *http.Request, subjectID, purpose, ord
 	if c.mayReadRegistry(role) {
 		d.Registry = "/console/recipients"
 	}
-	ch := d.Choose.add(newField("purpose", p.T("console.transfers.purpose"), "select"))
+	ch := d.Choose.Add(htmlkit.NewField("purpose", p.T("console.transfers.purpose"), "select"))
 	ch.Required = true
 	for _, code := range transferPurposes {
 		pu := c.svc.Catalogue().Purpose(code)
@@ -170,7 +171,7 @@ func (c *Console) transferData(p *page, r *http.Request, subjectID, purpose, ord
 		d.Order = ""
 	}
 	d.Form = &form{}
-	rec := d.Form.add(newField("recipientId", p.T("console.transfers.recipient"), "select"))
+	rec := d.Form.Add(htmlkit.NewField("recipientId", p.T("console.transfers.recipient"), "select"))
 	rec.Required, rec.Options = true, g.options(p, d.Purpose.RecipientKinds, only)
 	d.NoRecipients = len(rec.Options) == 0
 	if only != nil {
@@ -184,28 +185,28 @@ func (c *Console) transferData(p *page, r *http.Request, subjectID, purpose, ord
 			d.Categories.Options = append(d.Categories.Options, option{Value: key, Label: p.In(cat.Label)})
 		}
 	}
-	chn := d.Form.add(newField("channel", p.T("console.transfers.channel"), "select"))
+	chn := d.Form.Add(htmlkit.NewField("channel", p.T("console.transfers.channel"), "select"))
 	chn.Required, chn.Options, chn.Hint = true, channelOptions(p), p.T("console.transfers.channel_hint")
-	basis := d.Form.add(newField("basis", p.T("console.transfers.basis"), "select"))
+	basis := d.Form.Add(htmlkit.NewField("basis", p.T("console.transfers.basis"), "select"))
 	basis.Required = true
 	bases := transferBases(d.Purpose)
 	for _, b := range bases {
 		basis.Options = append(basis.Options, option{Value: b, Label: p.T("console.transfers.basis." + b)})
 	}
 	if len(bases) == 1 && bases[0] != derbes.TransferByConsent {
-		ref := d.Form.add(newField("basisRef", p.T("console.transfers.basis_ref."+bases[0]), "text"))
+		ref := d.Form.Add(htmlkit.NewField("basisRef", p.T("console.transfers.basis_ref."+bases[0]), "text"))
 		ref.Required, ref.Auto, ref.Hint = true, "off", p.T("console.transfers.basis_ref_hint."+bases[0])
 	}
 	if d.Purpose.Code == "p5.1" && role.AllowsAny(derbes.ActTransfer, "p5.1") {
 		d.LifeHealth = &form{}
-		lr := d.LifeHealth.add(newField("recipientId", p.T("console.transfers.recipient"), "select"))
+		lr := d.LifeHealth.Add(htmlkit.NewField("recipientId", p.T("console.transfers.recipient"), "select"))
 		lr.ID, lr.Required, lr.Options = "f-lh-recipient", true, rec.Options
-		j := d.LifeHealth.add(newField("justification", p.T("console.transfers.justification"), "textarea"))
+		j := d.LifeHealth.Add(htmlkit.NewField("justification", p.T("console.transfers.justification"), "textarea"))
 		j.ID, j.Required, j.Hint = "f-lh-justification", true, p.T("console.transfers.justification_hint")
 	}
 	if prefill != nil {
 		rec.Value = prefill.Get("recipient")
-		if ref := d.Form.get("basisRef"); ref != nil {
+		if ref := d.Form.Get("basisRef"); ref != nil {
 			ref.Value = prefill.Get("record")
 		}
 	}
@@ -227,7 +228,7 @@ func (c *Console) TransferPage(w http.ResponseWriter, r *http.Request) error {
 // Transfer sends the chosen categories to the recipient when the basis
 // holds; a refusal is shown item by item, and nothing leaves.
 func (c *Console) Transfer(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -247,10 +248,10 @@ func (c *Console) Transfer(w http.ResponseWriter, r *http.Request) error {
 	res, err := c.svc.Transfer(ctx, req)
 	if err != nil {
 		e := derbes.AsError(err)
-		if !userError(err) && !(e != nil && e.Code == derbes.ENotFound && d.Form.get(e.Field) != nil) {
+		if !userError(err) && !(e != nil && e.Code == derbes.ENotFound && d.Form.Get(e.Field) != nil) {
 			return err
 		}
-		d.Form.fill(f.Get)
+		d.Form.Fill(f.Get)
 		d.Categories.Values = req.Categories
 		switch {
 		case e.Rule == "transfer-refused":
@@ -268,7 +269,7 @@ func (c *Console) Transfer(w http.ResponseWriter, r *http.Request) error {
 		return c.render(w, status, "transfer", p)
 	}
 	c.flash(w, r, "console.transfers.flash.sent")
-	redirect(w, r, transferDoneHref(id, res.Transfer.ID, d.From))
+	htmlkit.Redirect(w, r, transferDoneHref(id, res.Transfer.ID, d.From))
 	return nil
 }
 
@@ -380,7 +381,7 @@ func (c *Console) TransferPackage(w http.ResponseWriter, r *http.Request) error 
 // RecordLifeHealth documents a threat to the subject's life or health
 // (P-5.1): its record is the basis of a transfer under P-5.1.
 func (c *Console) RecordLifeHealth(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -402,7 +403,7 @@ func (c *Console) RecordLifeHealth(w http.ResponseWriter, r *http.Request) error
 		if !userError(err) && !(e != nil && e.Code == derbes.ENotFound && e.Field == "recipientId") {
 			return err
 		}
-		d.LifeHealth.fill(f.Get)
+		d.LifeHealth.Fill(f.Get)
 		c.place(p, d.LifeHealth, err)
 		p.Data = d
 		return c.render(w, http.StatusBadRequest, "transfer", p)
@@ -412,6 +413,6 @@ func (c *Console) RecordLifeHealth(w http.ResponseWriter, r *http.Request) error
 	if from != "" {
 		q.Set("from", from)
 	}
-	redirect(w, r, "/console/subjects/"+url.PathEscape(id)+"/transfer?"+q.Encode()+"#transfer-title")
+	htmlkit.Redirect(w, r, "/console/subjects/"+url.PathEscape(id)+"/transfer?"+q.Encode()+"#transfer-title")
 	return nil
 }

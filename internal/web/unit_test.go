@@ -1,8 +1,6 @@
 package web
 
 import (
-	"io/fs"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/catalogue"
+	"github.com/derbes-kz/derbes/internal/htmlkit/htmltest"
 	"github.com/derbes-kz/derbes/internal/i18n"
 	"github.com/derbes-kz/derbes/internal/service"
 )
@@ -69,47 +68,14 @@ var actionPattern = regexp.MustCompile(`Refuse\([^,]+, "([a-z.-]+)"`)
 // Every message the console names exists in every language, and the
 // catalogue as a whole is complete (no page shows "[key]").
 func TestMessagesExist(t *testing.T) {
-	msgs, err := i18n.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := msgs.Missing(); len(m) != 0 {
-		t.Errorf("incomplete catalogue: %v", m)
-	}
-	var sources []string
-	goFiles, _ := fs.Glob(os.DirFS("."), "*.go")
-	for _, f := range goFiles {
-		if !strings.HasSuffix(f, "_test.go") {
-			sources = append(sources, f)
-		}
-	}
-	tmpls, _ := fs.Glob(assets, "templates/*.html")
-	seen := 0
-	for _, name := range append(sources, tmpls...) {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			data, err = fs.ReadFile(assets, name)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		actions := map[string]bool{}
-		for _, m := range actionPattern.FindAllStringSubmatch(string(data), -1) {
-			actions[m[1]] = true
-		}
-		for _, m := range keyPattern.FindAllStringSubmatch(string(data), -1) {
-			key := m[1]
-			if strings.HasSuffix(key, ".") || actions[key] {
-				continue
-			}
-			seen++
-			for _, l := range i18n.Langs {
-				if !msgs.Has(l, key) {
-					t.Errorf("%s: %s has no message %s", name, l, key)
-				}
+	seen := htmltest.MessagesNamed(t, assets, keyPattern, func(file, key string) bool {
+		for _, m := range actionPattern.FindAllStringSubmatch(file, -1) {
+			if m[1] == key {
+				return true
 			}
 		}
-	}
+		return false
+	})
 	if seen < 100 {
 		t.Errorf("found only %d message keys: the pattern is broken", seen)
 	}

@@ -18,7 +18,6 @@ import (
 	"bytes"
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/i18n"
 	"github.com/derbes-kz/derbes/internal/service"
 )
@@ -38,6 +38,7 @@ const (
 	sessionCookie = "derbes_session"
 	langCookie    = "derbes_lang"
 	flashCookie   = "derbes_flash"
+	flashPath     = "/console/"
 	maxForm       = 64 << 10 // bytes of a form body
 	home          = "/console/"
 	signinPath    = "/console/signin"
@@ -115,12 +116,12 @@ func (c *Console) RequireSession(h HandlerFunc) http.Handler {
 				return
 			}
 			c.svc.Refuse(r.Context(), "auth.session", "", "", nil, err)
-			c.clearCookie(w, r, sessionCookie, "/")
+			htmlkit.ClearCookie(w, r, sessionCookie, "/")
 			c.toSignIn(w, r, derbes.RuleOf(err))
 			return
 		}
 		if p.Restricted != "" && !allowedWhile(p.Restricted, r.URL.Path) {
-			redirect(w, r, restrictedPage(p.Restricted)+nextQuery(r))
+			htmlkit.Redirect(w, r, restrictedPage(p.Restricted)+nextQuery(r))
 			return
 		}
 		ctx := derbes.WithPrincipal(r.Context(), p)
@@ -171,7 +172,7 @@ func (c *Console) toSignIn(w http.ResponseWriter, r *http.Request, rule string) 
 	if len(q) > 0 {
 		target += "?" + q.Encode()
 	}
-	redirect(w, r, target)
+	htmlkit.Redirect(w, r, target)
 }
 
 // nextQuery is "?next=<this page>" for a GET, so that a detour (sign-in,
@@ -199,10 +200,6 @@ func safeNext(next string) string {
 	return u.RequestURI()
 }
 
-func redirect(w http.ResponseWriter, r *http.Request, target string) {
-	http.Redirect(w, r, target, http.StatusSeeOther)
-}
-
 // serve runs h and renders its error.
 func (c *Console) serve(h HandlerFunc, w http.ResponseWriter, r *http.Request) {
 	if err := h(w, r); err != nil {
@@ -213,61 +210,25 @@ func (c *Console) serve(h HandlerFunc, w http.ResponseWriter, r *http.Request) {
 // fail renders err as a page in the user's language. An error that is not
 // a domain error is logged and shown as a generic one with the request id.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code := derbes.CodeOf(err)
-	if code == derbes.EUnauthorized {
+	if derbes.CodeOf(err) == derbes.EUnauthorized {
 		c.toSignIn(w, r, derbes.RuleOf(err))
 		return
 	}
-	status := statusOf[code]
-	if status == 0 || code == derbes.EInternal {
-		if !errors.Is(err, context.Canceled) {
-			c.log.ErrorContext(r.Context(), "console error", "method", r.Method, "route", r.Pattern, "err", err)
-		}
-		status = http.StatusInternalServerError
-	}
-	title := map[int]string{http.StatusNotFound: "common.not_found", http.StatusForbidden: "common.forbidden"}[status]
-	if title == "" {
-		title = "common.error_title"
+	status, title, unexpected := htmlkit.ErrorPage(err)
+	if unexpected {
+		c.log.ErrorContext(r.Context(), "console error", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	p := c.page(w, r, title)
-	p.Data = errorData{Message: c.errText(p.Lang, err), RequestID: derbes.RequestIDFrom(r.Context())}
+	p.Data = htmlkit.ErrorData{Message: c.errText(p.Lang, err), RequestID: derbes.RequestIDFrom(r.Context())}
 	if rerr := c.render(w, status, "error", p); rerr != nil {
 		c.log.ErrorContext(r.Context(), "console error page", "err", rerr)
 		http.Error(w, http.StatusText(status), status)
 	}
 }
 
-type errorData struct {
-	Message   string
-	RequestID string
-}
-
-// statusOf maps error codes to HTTP statuses for pages.
-var statusOf = map[derbes.ErrorCode]int{
-	derbes.EInvalid:     http.StatusBadRequest,
-	derbes.ENotFound:    http.StatusNotFound,
-	derbes.EForbidden:   http.StatusForbidden,
-	derbes.EConflict:    http.StatusConflict,
-	derbes.ETooLarge:    http.StatusRequestEntityTooLarge,
-	derbes.ETooMany:     http.StatusTooManyRequests,
-	derbes.EUnavailable: http.StatusServiceUnavailable,
-}
-
 // errText is err in the user's language: the message of its rule, else of
 // its code. It never shows the error's own text, which is English.
-func (c *Console) errText(l i18n.Lang, err error) string {
-	e := derbes.AsError(err)
-	if e == nil || e.Code == derbes.EInternal {
-		return c.msgs.T(l, "errors.internal")
-	}
-	if e.Rule != "" && c.msgs.Has(l, "errors."+e.Rule) {
-		return c.msgs.T(l, "errors."+e.Rule)
-	}
-	if c.msgs.Has(l, "errors."+string(e.Code)) {
-		return c.msgs.T(l, "errors."+string(e.Code))
-	}
-	return c.msgs.T(l, "errors.invalid")
-}
+func (c *Console) errText(l i18n.Lang, err error) string { return htmlkit.ErrText(c.msgs, l, err) }
 
 // userError reports whether err is one a form shows to its user (bad
 // input, a refusal, a conflict) rather than a failure of the page.
@@ -296,21 +257,9 @@ func (c *Console) render(w http.ResponseWriter, status int, name string, p *page
 	return nil
 }
 
-// parseForm reads a POSTed form, bounded in size.
-func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-	if err := r.ParseForm(); err != nil {
-		return &derbes.Error{Code: derbes.ETooLarge, Rule: "too-large", Message: "the form is too large or malformed"}
-	}
-	return nil
-}
-
 // CSS serves the console's stylesheet.
 func (c *Console) CSS(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err := w.Write(c.css)
-	return err
+	return htmlkit.ServeCSS(w, c.css)
 }
 
 // NotFound answers a console path that no page serves.
