@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +19,7 @@ func TestKeyFileCreateThenLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %#o, want 0600", fi.Mode().Perm())
 	}
 	b, _ := os.ReadFile(path)
@@ -74,9 +73,6 @@ func TestKeyFileConcurrentCreate(t *testing.T) {
 }
 
 func TestKeyFileRefused(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no Unix modes")
-	}
 	dir := t.TempDir()
 	good := base64.StdEncoding.EncodeToString(fixedKey(5)) + "\n"
 	write := func(name, content string, mode os.FileMode) string {
