@@ -38,6 +38,8 @@ func commands() []command {
 		{"serve", "run the server (--demo loads a synthetic population)", runServe},
 		{"audit", "audit trail tools: 'audit verify' checks the hash chain and signed checkpoints", runAudit},
 		{"token", "API tokens: 'token issue --name N --role R' prints a new token", runToken},
+		{"backup", "an online, encrypted backup: 'backup [--out FILE]'; 'backup verify FILE' checks one", runBackup},
+		{"restore", "'restore FILE --ledger LEDGER' restores a backup into an empty installation", runRestore},
 		{"keys", "key rotation: 'keys rotate --purpose P', 'keys rotate-master --new-key-file F'", runKeys},
 		{"bench", "drive workload W against a running derbes and report throughput and latency", runBench},
 		{"version", "print the version", runVersion},
