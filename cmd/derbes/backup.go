@@ -49,7 +49,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	start := time.Now()
 	path := *out
 	if path == "" {
-		path = fmt.Sprintf("derbes-%s-%s.backup", db.Engine(), start.UTC().Format("20060102T150405Z"))
+		path = backup.FileName(db.Engine(), start)
 	}
 	report := stdout
 	var info *backup.Info
@@ -58,7 +58,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		report = stderr // the backup itself goes to standard output
 		info, err = backup.Write(ctx, db, master, stdout, opt)
 	} else {
-		info, err = writeFileAtomic(path, func(w io.Writer) (*backup.Info, error) { return backup.Write(ctx, db, master, w, opt) })
+		info, err = backup.WriteFile(ctx, db, master, path, opt)
 	}
 	if err != nil {
 		return err
@@ -253,37 +253,6 @@ func dsnEngine(dsn string) store.Engine {
 		return store.Postgres
 	}
 	return store.SQLite
-}
-
-// writeFileAtomic writes path through a temporary file in its directory
-// (mode 0600), synced and renamed into place only when write succeeds.
-func writeFileAtomic(path string, write func(io.Writer) (*backup.Info, error)) (*backup.Info, error) {
-	if _, err := os.Stat(path); err == nil {
-		return nil, fmt.Errorf("%s exists: not overwriting a backup", path)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
-	info, err := write(tmp)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return info, nil
 }
 
 func printInfo(w io.Writer, info *backup.Info) {

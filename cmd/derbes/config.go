@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"github.com/derbes-kz/derbes/internal/app"
 	"github.com/derbes-kz/derbes/internal/service"
@@ -37,6 +38,16 @@ func options() []option {
 			return err
 		}
 	}
+	duration := func(f func(c *app.Config) *time.Duration) func(*app.Config, string) error {
+		return func(c *app.Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err == nil && d < 0 {
+				err = fmt.Errorf("a duration of 0 or more")
+			}
+			*f(c) = d
+			return err
+		}
+	}
 	return []option{
 		{"data", "DERBES_DATA", "derbes-data", "data directory (SQLite database, development key)", str(func(c *app.Config) *string { return &c.DataDir })},
 		{"db", "DERBES_DB", "", "database: a SQLite file path or a postgres:// URL (default DATA/derbes.db)", str(func(c *app.Config) *string { return &c.DB })},
@@ -48,6 +59,9 @@ func options() []option {
 		{"allow-foreign-location", "DERBES_ALLOW_FOREIGN_LOCATION", "false", "start even though --location is outside Kazakhstan (testing only)", boolean(func(c *app.Config) *bool { return &c.AllowForeignLocation })},
 		{"log-level", "DERBES_LOG_LEVEL", "info", "debug, info, warn or error", str(func(c *app.Config) *string { return &c.LogLevel })},
 		{"calendar-dir", "DERBES_CALENDAR_DIR", "", "directory of per-year working-day calendar files (NNNN.json) overriding the built-in ones", str(func(c *app.Config) *string { return &c.CalendarDir })},
+		{"backup-dir", "DERBES_BACKUP_DIR", "", "directory of the scheduled backups (default DATA/backups)", str(func(c *app.Config) *string { return &c.BackupDir })},
+		{"backup-every", "DERBES_BACKUP_EVERY", "24h", "how often serve makes, verifies and records a backup; 0 turns scheduled backups off", duration(func(c *app.Config) *time.Duration { return &c.BackupEvery })},
+		{"backup-keep", "DERBES_BACKUP_KEEP", "7", "how many backup generations to keep in --backup-dir (the oldest are removed after a new one verifies)", integer(func(c *app.Config) *int { return &c.BackupKeep })},
 		{"smtp-host", "DERBES_SMTP_HOST", "", "SMTP server for one-time codes and notices (none: e-mail off)", str(func(c *app.Config) *string { return &c.SMTP.Host })},
 		{"smtp-port", "DERBES_SMTP_PORT", "587", "SMTP port", integer(func(c *app.Config) *int { return &c.SMTP.Port })},
 		{"smtp-tls", "DERBES_SMTP_TLS", "starttls", "starttls, tls (implicit, port 465) or none (loopback only)", str(func(c *app.Config) *string { return &c.SMTP.TLS })},

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/derbes-kz/derbes/internal/api"
@@ -45,7 +47,11 @@ type Config struct {
 	AllowForeignLocation bool
 	Demo                 bool
 	LogLevel             string
-	CalendarDir          string // an operator's per-year calendar files, overriding the embedded ones
+	CalendarDir          string        // an operator's per-year calendar files, overriding the embedded ones
+	BackupDir            string        // scheduled backups; DataDir/backups when empty
+	BackupEvery          time.Duration // 0: no scheduled backups
+	BackupKeep           int           // generations kept in BackupDir
+	backupDelay          time.Duration // before a due first backup; a minute when 0 (tests shorten it)
 	SMTP                 mail.Config
 	SMS                  sms.Config
 }
@@ -54,6 +60,14 @@ type Config struct {
 // Consents carry the operator's BIN (Law 94-V Art. 8 p.4 item 1), so a
 // real installation must configure its own.
 const ExampleBIN = "180340021791"
+
+// backupDir is where scheduled backups go.
+func (c Config) backupDir() string {
+	if c.BackupDir != "" {
+		return c.BackupDir
+	}
+	return filepath.Join(c.DataDir, "backups")
+}
 
 // DSN returns the database to open.
 func (c Config) DSN() string {
@@ -104,40 +118,47 @@ func (c Config) master(stderr io.Writer) (vault.Master, error) {
 
 // OpenService opens the database and the service under cfg.
 func OpenService(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) (*service.Service, error) {
+	svc, _, err := openService(ctx, cfg, log, stderr)
+	return svc, err
+}
+
+// openService is OpenService that also returns the master key, which the
+// scheduled backups wrap each backup's key under.
+func openService(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) (*service.Service, vault.Master, error) {
 	if err := cfg.checkLocation(log); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg.OperatorBIN == "" {
 		log.Warn("no operator BIN configured (--operator-bin): consents cannot be recorded, as Law 94-V Art. 8 p.4 requires it in each")
 	} else if err := ident.BIN(cfg.OperatorBIN); err != nil {
-		return nil, fmt.Errorf("config: --operator-bin: %w", err)
+		return nil, nil, fmt.Errorf("config: --operator-bin: %w", err)
 	}
 	if cfg.DB == "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("config: data directory: %w", err)
+			return nil, nil, fmt.Errorf("config: data directory: %w", err)
 		}
 	}
 	master, err := cfg.master(stderr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cat, err := catalogue.Default()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	db, err := store.Open(ctx, cfg.DSN())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opt, err := cfg.senders()
 	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg.CalendarDir != "" {
 		if opt.Calendar, err = calendar.LoadDir(cfg.CalendarDir); err != nil {
 			db.Close()
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	opt.Operator = service.Operator{Name: cfg.OperatorName, BIN: cfg.OperatorBIN, Location: strings.ToUpper(cfg.Location)}
@@ -145,9 +166,9 @@ func OpenService(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Wr
 	svc, err := service.New(ctx, db, master, cat, opt)
 	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return svc, nil
+	return svc, master, nil
 }
 
 // senders builds the mail and SMS senders that are configured.
@@ -176,13 +197,17 @@ type App struct {
 	ln      net.Listener
 	srv     *http.Server
 	served  chan error
-	// stopJobs ends the scheduler.
+	// stopJobs ends the scheduler; jobs is done when its goroutines are.
 	stopJobs context.CancelFunc
+	jobs     sync.WaitGroup
 }
 
 // Start opens derbes and serves HTTP on cfg.Addr (":0" picks a port).
 func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) (*App, error) {
-	svc, err := OpenService(ctx, cfg, log, stderr)
+	if cfg.BackupEvery > 0 && cfg.BackupKeep < 1 {
+		return nil, fmt.Errorf("config: --backup-keep: keep at least 1 generation (got %d)", cfg.BackupKeep)
+	}
+	svc, master, err := openService(ctx, cfg, log, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +245,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) 
 	go func() { a.served <- a.srv.Serve(ln) }()
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopJobs = stopJobs
-	go a.schedule(jobs, log)
+	a.jobs.Add(1)
+	go func() { defer a.jobs.Done(); a.schedule(jobs, log) }()
+	if cfg.BackupEvery > 0 {
+		b := &backups{svc: svc, master: master, dir: cfg.backupDir(), every: cfg.BackupEvery, keep: cfg.BackupKeep, log: log}
+		a.jobs.Add(1)
+		go func() { defer a.jobs.Done(); b.loop(jobs, cmp.Or(cfg.backupDelay, time.Minute)) }()
+	}
 	return a, nil
 }
 
@@ -263,5 +294,6 @@ func (a *App) Wait() error {
 func (a *App) Shutdown(ctx context.Context) error {
 	a.stopJobs()
 	err := a.srv.Shutdown(ctx)
+	a.jobs.Wait() // a backup in progress ends (cancelled) before the database closes
 	return errors.Join(err, a.Service.Close(ctx))
 }

@@ -143,7 +143,7 @@ func validateCategory(cat *derbes.Category) error {
 func optionKinds(opts []derbes.Option) []derbes.Kind {
 	ks := make([]derbes.Kind, len(opts))
 	for i, o := range opts {
-		ks[i] = derbes.Kind{Key: o.Key, Label: o.Label}
+		ks[i] = derbes.Kind(o)
 	}
 	return ks
 }

@@ -240,13 +240,7 @@ func (s *Service) RunScheduled(ctx context.Context) ([]string, error) {
 	}
 	var ran []string
 	for _, j := range jobs {
-		var mine bool
-		now := s.now().UnixMicro()
-		err := s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
-			var err error
-			mine, err = c.ClaimLease(ctx, j.name, now, j.every.Microseconds())
-			return nil, err
-		})
+		mine, err := s.ClaimJob(ctx, j.name, j.every)
 		if err != nil {
 			return ran, err
 		}

@@ -172,21 +172,6 @@ func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
 
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
-func nullMicros(t *time.Time) sql.NullInt64 {
-	if t == nil {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: micros(*t), Valid: true}
-}
-
-func timePtr(n sql.NullInt64) *time.Time {
-	if !n.Valid {
-		return nil
-	}
-	t := fromMicros(n.Int64)
-	return &t
-}
-
 // Raw returns the writer's connection pool, bypassing the committer and the
 // audit trail. It exists for maintenance tools (backup, restore) and for
 // tests that tamper with the data at rest; services never use it.

@@ -29,6 +29,9 @@ type dashboardData struct {
 	Open        int
 	Overdue     int
 	Next        []service.RequestView // the nearest deadlines
+	Backup      panel
+	BackupAt    time.Time // zero when no backup has been verified
+	BackupStale bool      // older than two days: the schedule is not working
 }
 
 // Dashboard is the responsible person's overview: their appointment, data
@@ -81,6 +84,15 @@ func (c *Console) Dashboard(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		d.Next = list[:min(3, len(list))]
+	}
+	if role.AllowsAny(derbes.ActAdminister, "*") || role.AllowsAny(derbes.ActAudit, "*") {
+		d.Backup.Shown = true
+		at, ok, err := c.svc.LastBackup(ctx)
+		if err != nil {
+			d.Backup.Err = c.userText(p, err)
+		} else if ok {
+			d.BackupAt, d.BackupStale = at, time.Since(at) > 48*time.Hour
+		}
 	}
 	p.Data = d
 	return c.render(w, http.StatusOK, "dashboard", p)

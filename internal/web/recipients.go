@@ -28,19 +28,6 @@ const (
 // P-5.1, P-5.2), in the order the console offers them.
 var transferPurposes = []string{"p4.2b1", "p4.2b2", "p4.2b3", "p5.1", "p5.2"}
 
-// anyPurpose reports whether role may do a under some purpose.
-func (c *Console) anyPurpose(role derbes.Role, a derbes.Action) bool {
-	if role.AllowsAny(a, "*") {
-		return true
-	}
-	for _, pu := range c.svc.Catalogue().Purposes {
-		if role.AllowsAny(a, pu.Code) {
-			return true
-		}
-	}
-	return false
-}
-
 // mayTransfer reports whether role may send data to third parties under
 // some purpose.
 func (c *Console) mayTransfer(role derbes.Role) bool {

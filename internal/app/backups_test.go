@@ -1,0 +1,106 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/backup"
+	"github.com/derbes-kz/derbes/internal/dbtest"
+	"github.com/derbes-kz/derbes/internal/service"
+	"github.com/derbes-kz/derbes/internal/store"
+)
+
+// covers R-OPS-1: derbes serve makes its scheduled backup, verifies it,
+// records it (audit entry, control report, the responsible person's
+// dashboard), and a schedule that would keep no generation is refused.
+// (Keeping N generations is TestGenerationsKeepN in internal/backup.)
+func TestScheduledBackup(t *testing.T) {
+	for _, engine := range dbtest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := Config{DataDir: dir, Addr: "127.0.0.1:0", Location: "KZ", OperatorName: "Test operator", OperatorBIN: ExampleBIN,
+				BackupEvery: time.Hour, BackupKeep: 2, backupDelay: 300 * time.Millisecond}
+			if engine == dbtest.Postgres {
+				cfg.DB = dbtest.PostgresURL(t)
+			}
+			if _, err := Start(context.Background(), Config{BackupEvery: time.Hour}, slog.New(slog.DiscardHandler), io.Discard); err == nil || !strings.Contains(err.Error(), "--backup-keep") {
+				t.Fatalf("keep 0 with a schedule: %v", err)
+			}
+			logs := &bytes.Buffer{}
+			a, err := Start(context.Background(), cfg, slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { a.Shutdown(context.Background()) })
+			ctx := context.Background()
+			ta := &testApp{App: a, logs: logs, dir: dir}
+			sess := staffSession(t, ta, service.RoleResponsible, 0)
+			page := func() string {
+				req, _ := http.NewRequest("GET", a.URL()+"/console/", nil)
+				req.AddCookie(&http.Cookie{Name: "derbes_session", Value: sess})
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return string(b)
+			}
+			var at time.Time
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				var ok bool
+				if at, ok, err = a.Service.LastBackup(ctx); err != nil {
+					t.Fatal(err)
+				} else if ok {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no backup recorded in 30 s; logs:\n%s", logs)
+				}
+			}
+			if time.Since(at) > time.Minute {
+				t.Fatalf("recorded backup time %v", at)
+			}
+			gens, err := backup.Generations(filepath.Join(dir, "backups"))
+			if err != nil || len(gens) != 1 {
+				t.Fatalf("generations %v, %v", gens, err)
+			}
+			f, err := os.Open(filepath.Join(dir, "backups", gens[0]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := cfg.master(io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, err := backup.Verify(ctx, m, f)
+			f.Close()
+			if err != nil || !info.Created.Truncate(time.Second).Equal(at) {
+				t.Fatalf("the file's backup %+v (%v) is not the recorded one at %v", info, err, at)
+			}
+			entries, err := a.Service.AuditTrail(derbes.WithPrincipal(ctx, service.System("test")), store.AuditFilter{Action: "backup.verified", Limit: 10})
+			if err != nil || len(entries) != 1 || entries[0].Actor != "system:backup" || !strings.Contains(entries[0].Reason, "backup:"+info.ID) {
+				t.Fatalf("audit of the backup: %+v, %v", entries, err)
+			}
+			rep, err := a.Service.RunControlReport(derbes.WithPrincipal(ctx, service.System("test")))
+			if err != nil || rep.LastBackup != at.UTC().Format(time.RFC3339) {
+				t.Fatalf("control report's last backup %q (%v), want %v", rep.LastBackup, err, at)
+			}
+			if p := page(); !strings.Contains(p, `id="last-backup"`) || strings.Contains(p, "No backup has been made yet") {
+				t.Fatalf("the dashboard does not show the backup:\n%s", p)
+			}
+			if strings.Contains(logs.String(), "scheduled backup failed") {
+				t.Fatalf("logs: %s", logs)
+			}
+		})
+	}
+}
