@@ -33,11 +33,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if fs.NArg() > 0 {
 		return fmt.Errorf("usage: derbes backup [--out FILE] [flags] | derbes backup verify FILE [flags]")
 	}
-	cfg, err := config()
-	if err != nil {
-		return err
-	}
-	master, err := cliMaster(cfg)
+	cfg, master, err := cliMaster(config)
 	if err != nil {
 		return err
 	}
@@ -84,11 +80,7 @@ func runBackupVerify(ctx context.Context, args []string, getenv func(string) str
 	if file == "" {
 		return fmt.Errorf("usage: derbes backup verify FILE [flags]")
 	}
-	cfg, err := config()
-	if err != nil {
-		return err
-	}
-	master, err := cliMaster(cfg)
+	_, master, err := cliMaster(config)
 	if err != nil {
 		return err
 	}
@@ -126,11 +118,7 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 	if (*ledgerFile == "") == !*noLedger {
 		return fmt.Errorf("restore: give the erasure ledger with --ledger FILE (so that destructions made after the backup stay effective), or --no-ledger when none survives")
 	}
-	cfg, err := config()
-	if err != nil {
-		return err
-	}
-	master, err := cliMaster(cfg)
+	cfg, master, err := cliMaster(config)
 	if err != nil {
 		return err
 	}
@@ -222,19 +210,24 @@ func parseWithFile(fs *flag.FlagSet, args []string) (string, error) {
 
 // cliMaster loads the master key as serve does, but never creates one: a
 // backup or restore under a new key would be useless.
-func cliMaster(cfg app.Config) (vault.Master, error) {
+func cliMaster(config func() (app.Config, error)) (app.Config, vault.Master, error) {
+	cfg, err := config()
+	if err != nil {
+		return cfg, nil, err
+	}
 	if cfg.MasterKey != "" {
-		return vault.ParseMasterKey(cfg.MasterKey)
+		m, err := vault.ParseMasterKey(cfg.MasterKey)
+		return cfg, m, err
 	}
 	path := cfg.MasterKeyFile
 	if path == "" {
 		path = filepath.Join(cfg.DataDir, "master.key")
 	}
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("the master key: %w (set DERBES_MASTER_KEY or --master-key-file)", err)
+		return cfg, nil, fmt.Errorf("the master key: %w (set DERBES_MASTER_KEY or --master-key-file)", err)
 	}
 	m, _, err := vault.LoadOrCreateKeyFile(path)
-	return m, err
+	return cfg, m, err
 }
 
 // openExisting opens the installation's database, refusing to create one.
