@@ -63,9 +63,14 @@ func (b *backups) loop(ctx context.Context, delay time.Duration) {
 // returns nil, nil when another node does.
 func (b *backups) run(ctx context.Context) (*backup.Generation, error) {
 	ctx = derbes.WithPrincipal(ctx, service.System("backup"))
-	// The lease goes stale a little before the next run is due, so that
-	// the same node can take it again on time.
-	mine, err := b.svc.ClaimJob(ctx, "backup", b.every*9/10)
+	// Another node may have made this interval's backup already. The lease
+	// only keeps two nodes from running at once; it goes stale within the
+	// hour, so that a failed run is retried (nothing was recorded).
+	due := b.every * 9 / 10
+	if at, ok, err := b.svc.LastBackup(ctx); err != nil || (ok && time.Since(at) < due) {
+		return nil, err
+	}
+	mine, err := b.svc.ClaimJob(ctx, "backup", min(due, 50*time.Minute))
 	if err != nil || !mine {
 		return nil, err
 	}

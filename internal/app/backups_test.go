@@ -17,6 +17,7 @@ import (
 	"github.com/derbes-kz/derbes/internal/dbtest"
 	"github.com/derbes-kz/derbes/internal/service"
 	"github.com/derbes-kz/derbes/internal/store"
+	"github.com/derbes-kz/derbes/internal/vault"
 )
 
 // covers R-OPS-1: derbes serve makes its scheduled backup, verifies it,
@@ -98,9 +99,35 @@ func TestScheduledBackup(t *testing.T) {
 			if p := page(); !strings.Contains(p, `id="last-backup"`) || strings.Contains(p, "No backup has been made yet") {
 				t.Fatalf("the dashboard does not show the backup:\n%s", p)
 			}
+			// A second node (or a timer firing early) finds this interval's
+			// backup made and makes none; a run that fails records nothing.
+			b := &backups{svc: a.Service, master: m, dir: filepath.Join(dir, "backups"), every: time.Hour, keep: 2, log: slog.New(slog.DiscardHandler)}
+			if g, err := b.run(ctx); g != nil || err != nil {
+				t.Fatalf("a run with a fresh backup made %+v, %v", g, err)
+			}
+			b.every = time.Millisecond // now due; under a foreign master key it must fail
+			b.master = otherMaster(t)
+			if g, err := b.run(ctx); g != nil || err == nil {
+				t.Fatalf("a run under a foreign master key: %+v, %v", g, err)
+			}
+			if again, _, _ := a.Service.LastBackup(ctx); !again.Equal(at) {
+				t.Fatalf("a failed run recorded a backup at %v", again)
+			}
+			if after, _ := backup.Generations(filepath.Join(dir, "backups")); len(after) != 1 {
+				t.Fatalf("generations after a failed run: %v", after)
+			}
 			if strings.Contains(logs.String(), "scheduled backup failed") {
 				t.Fatalf("logs: %s", logs)
 			}
 		})
 	}
+}
+
+// otherMaster makes a master key that wraps nothing of any installation.
+func otherMaster(t *testing.T) vault.Master {
+	m, _, err := vault.LoadOrCreateKeyFile(filepath.Join(t.TempDir(), "other.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
