@@ -223,6 +223,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) 
 		return nil, err
 	}
 	m := metrics.New(svc.AuditLength)
+	m.WatchBackups(svc.LastBackup)
 	svc.SetObserver(m)
 	restAPI := api.New(svc, log)
 	restAPI.SetMetrics(m)
@@ -248,7 +249,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) 
 	a.jobs.Add(1)
 	go func() { defer a.jobs.Done(); a.schedule(jobs, log) }()
 	if cfg.BackupEvery > 0 {
-		b := &backups{svc: svc, master: master, dir: cfg.backupDir(), every: cfg.BackupEvery, keep: cfg.BackupKeep, log: log}
+		b := &backups{svc: svc, master: master, dir: cfg.backupDir(), every: cfg.BackupEvery, keep: cfg.BackupKeep, log: log, observe: m.JobRun}
 		a.jobs.Add(1)
 		go func() { defer a.jobs.Done(); b.loop(jobs, cmp.Or(cfg.backupDelay, time.Minute)) }()
 	}

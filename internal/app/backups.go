@@ -22,6 +22,8 @@ type backups struct {
 	every  time.Duration
 	keep   int
 	log    *slog.Logger
+	// observe counts runs in the metrics; nil in tests that need none.
+	observe func(job string, err error)
 }
 
 // loop runs until ctx ends. The first backup comes after delay when the
@@ -43,7 +45,11 @@ func (b *backups) loop(ctx context.Context, delay time.Duration) {
 			return
 		case <-t.C:
 			next := b.every
-			if g, err := b.run(ctx); err != nil {
+			g, err := b.run(ctx)
+			if b.observe != nil && (g != nil || err != nil) {
+				b.observe("backup", err)
+			}
+			if err != nil {
 				if ctx.Err() == nil {
 					b.log.ErrorContext(ctx, "scheduled backup failed", "err", err)
 				}

@@ -99,6 +99,15 @@ func TestScheduledBackup(t *testing.T) {
 			if p := page(); !strings.Contains(p, `id="last-backup"`) || strings.Contains(p, "No backup has been made yet") {
 				t.Fatalf("the dashboard does not show the backup:\n%s", p)
 			}
+			tok, err := a.Service.IssueToken(derbes.WithPrincipal(ctx, service.System("test")), "metrics", service.RoleResponsible)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ta.token = tok
+			if _, body := ta.do(t, "GET", "/metrics", nil, nil); !strings.Contains(string(body), `derbes_job_runs_total{job="backup",outcome="ok"} 1`) ||
+				strings.Contains(string(body), "derbes_backup_age_seconds -1") || !strings.Contains(string(body), "derbes_backup_age_seconds ") {
+				t.Fatalf("metrics do not show the backup run and its age:\n%s", body)
+			}
 			// A second node (or a timer firing early) finds this interval's
 			// backup made and makes none; a run that fails records nothing.
 			b := &backups{svc: a.Service, master: m, dir: filepath.Join(dir, "backups"), every: time.Hour, keep: 2, log: slog.New(slog.DiscardHandler)}

@@ -10,7 +10,7 @@ import (
 )
 
 // covers R-OPS-4: metrics by route and status, latency, refusals by rule and
-// the audit chain's length, behind a token; no personal value in them after
+// the audit chain's length, job runs, the backup's age, behind a token; no personal value in them after
 // a demo run with searches and refusals.
 func TestMetricsHoldNoPersonalData(t *testing.T) {
 	a := start(t, dbtest.SQLite)
@@ -22,6 +22,9 @@ func TestMetricsHoldNoPersonalData(t *testing.T) {
 		a.do(t, "POST", "/api/v1/subjects/search", map[string]string{"purpose": "p4.1b", "category": "iin", "value": p.Values["iin"]}, nil)
 	}
 	a.do(t, "POST", "/api/v1/subjects", withValue("iin", "980514301234"), nil)
+	if ran, err := a.Service.RunScheduled(context.Background()); err != nil || len(ran) != 3 {
+		t.Fatalf("scheduled jobs ran %v: %v", ran, err)
+	}
 	resp, body := a.do(t, "GET", "/metrics", nil, nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("metrics: %d", resp.StatusCode)
@@ -32,6 +35,9 @@ func TestMetricsHoldNoPersonalData(t *testing.T) {
 		`derbes_refusals_total{action="subject.create",rule="iin-checksum"} 1`,
 		`derbes_http_request_seconds_bucket{route="POST /api/v1/subjects/search"`,
 		"derbes_audit_chain_entries ",
+		`derbes_job_runs_total{job="control-report",outcome="ok"} 1`,
+		`derbes_job_runs_total{job="transfer-notices",outcome="ok"} 1`,
+		"derbes_backup_age_seconds -1\n", // no backup was made
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)

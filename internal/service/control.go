@@ -247,7 +247,11 @@ func (s *Service) RunScheduled(ctx context.Context) ([]string, error) {
 		if !mine {
 			continue
 		}
-		if err := j.run(ctx); err != nil {
+		err = j.run(ctx)
+		if s.observer != nil {
+			s.observer.JobRun(j.name, err)
+		}
+		if err != nil {
 			return ran, fmt.Errorf("job %s: %w", j.name, err)
 		}
 		ran = append(ran, j.name)

@@ -176,9 +176,10 @@ func (s *Service) Close(ctx context.Context) error {
 // Observer is told of every refusal (metrics count them by rule).
 type Observer interface {
 	Refusal(action, rule string)
+	JobRun(job string, err error) // one run of a scheduled job
 }
 
-// SetObserver makes the service report refusals to o. Call it before
+// SetObserver makes the service report refusals and job runs to o. Call it before
 // serving.
 func (s *Service) SetObserver(o Observer) { s.observer = o }
 
