@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/derbes-kz/derbes"
@@ -29,6 +30,8 @@ type dashboardData struct {
 	Open        int
 	Overdue     int
 	Next        []service.RequestView // the nearest deadlines
+	Breaches    panel
+	Incidents   []service.BreachView // not closed, the overdue first
 	Backup      panel
 	BackupAt    time.Time // zero when no backup has been verified
 	BackupStale bool      // older than two days: the schedule is not working
@@ -84,6 +87,29 @@ func (c *Console) Dashboard(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		d.Next = list[:min(3, len(list))]
+	}
+	if role.AllowsAny(derbes.ActApprove, "*") || role.AllowsAny(derbes.ActAdminister, "*") || role.AllowsAny(derbes.ActAudit, "*") {
+		// The same roles as the register itself (R-OPS-3): an incident whose
+		// notice to the authorised body is due is the loudest thing here.
+		d.Breaches.Shown = true
+		list, err := c.svc.Breaches(ctx)
+		if err != nil {
+			d.Breaches.Err = c.userText(p, err)
+		}
+		for _, b := range list {
+			if b.Status != "closed" {
+				d.Incidents = append(d.Incidents, b)
+			}
+		}
+		slices.SortStableFunc(d.Incidents, func(a, b service.BreachView) int {
+			if a.Overdue != b.Overdue {
+				if a.Overdue {
+					return -1
+				}
+				return 1
+			}
+			return a.DueAt.Compare(b.DueAt)
+		})
 	}
 	if role.AllowsAny(derbes.ActAdminister, "*") || role.AllowsAny(derbes.ActAudit, "*") {
 		d.Backup.Shown = true

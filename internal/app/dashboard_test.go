@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/dbtest"
+	"github.com/derbes-kz/derbes/internal/service"
+)
+
+// covers R-OPS-3, R-OPS-1: the responsible person's dashboard raises an
+// incident whose one-working-day notice is overdue above one still due,
+// leaves closed incidents out, and says plainly that no backup exists.
+func TestDashboardAlerts(t *testing.T) {
+	a := start(t, dbtest.SQLite)
+	sys := derbes.WithPrincipal(context.Background(), service.System("test"))
+	record := func(desc string, detected time.Time, personal bool) string {
+		b, err := a.Service.RecordBreach(sys, service.NewBreach{DetectedAt: detected, Description: desc,
+			Categories: []string{"phone"}, Personal: personal, Measures: "access revoked"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.ID
+	}
+	record("Recent lost laptop", time.Now().Add(-time.Minute), true)
+	record("Old misdirected e-mail", time.Now().Add(-10*24*time.Hour), true)
+	closed := record("Closed printer incident", time.Now().Add(-20*24*time.Hour), false)
+	for _, st := range []string{"authority-notified", "subjects-notified", "closed"} {
+		if err := a.Service.MoveBreach(sys, closed, st, "done"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sess := staffSession(t, a, service.RoleResponsible, 0)
+	req, _ := http.NewRequest("GET", a.URL()+"/console/", nil)
+	req.AddCookie(&http.Cookie{Name: "derbes_session", Value: sess})
+	req.AddCookie(&http.Cookie{Name: "derbes_lang", Value: "en"})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	_, list, ok := strings.Cut(page, `id="open-breaches"`)
+	if !ok {
+		t.Fatalf("no open incidents on the dashboard:\n%s", page)
+	}
+	list, _, _ = strings.Cut(list, "</ul>")
+	old, recent := strings.Index(list, "Old misdirected"), strings.Index(list, "Recent lost laptop")
+	if old < 0 || recent < 0 || old > recent {
+		t.Fatalf("the overdue incident is not listed first:\n%s", list)
+	}
+	if strings.Count(list, "overdue since") != 1 || !strings.Contains(list, "Notify the authorised body by") {
+		t.Fatalf("deadlines not shown as overdue/due:\n%s", list)
+	}
+	if strings.Contains(list, "Closed printer") {
+		t.Fatalf("a closed incident is listed:\n%s", list)
+	}
+	if !strings.Contains(page, "No backup has been made yet") {
+		t.Fatalf("the dashboard does not say no backup exists:\n%s", page)
+	}
+}
