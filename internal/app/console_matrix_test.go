@@ -23,17 +23,19 @@ import (
 // are always sent to sign in. A console GET page missing here fails the
 // test.
 var consoleAllowed = map[string][]string{
-	"/console/{$}":           principals[:7],
-	"/console/subjects":      principals[:7],
-	"/console/subjects/new":  principals[:7], // a form: it offers only the purposes the role may write
-	"/console/subjects/{id}": admissions,
-	"/console/catalogue":     principals[:7],
-	"/console/staff":         {service.RoleResponsible, service.RoleAdmin},
-	"/console/roles":         {service.RoleResponsible, service.RoleAuditor, service.RoleAdmin},
-	"/console/roles/{name}":  {service.RoleResponsible},
-	"/console/audit":         auditors,
-	"/console/mfa":           nil, // enrolled members are sent on (303)
-	"/console/instructions":  principals[:7],
+	"/console/{$}":                 principals[:7],
+	"/console/subjects":            principals[:7],
+	"/console/subjects/new":        principals[:7], // a form: it offers only the purposes the role may write
+	"/console/subjects/{id}":       admissions,
+	"/console/catalogue":           principals[:7],
+	"/console/staff":               {service.RoleResponsible, service.RoleAdmin},
+	"/console/roles":               {service.RoleResponsible, service.RoleAuditor, service.RoleAdmin},
+	"/console/roles/{name}":        {service.RoleResponsible},
+	"/console/audit":               auditors,
+	"/console/reports/control":     auditors,
+	"/console/reports/control/pdf": auditors,
+	"/console/mfa":                 nil, // enrolled members are sent on (303)
+	"/console/instructions":        principals[:7],
 	"/console/subjects/{id}/consents/{consentId}/withdraw": anyReader,
 	// Orders serve P-4.1b; the registry lists organisations (no personal
 	// data) for the members who manage orders, transfer, or keep it.

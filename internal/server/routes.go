@@ -157,6 +157,8 @@ func ConsoleRoutes(c *web.Console) []Route {
 		{"POST", "/console/roles/{name}", Console, c.PutRole},
 		{"GET", "/console/audit", Console, c.AuditPage},
 		{"POST", "/console/audit/verify", Console, c.VerifyAudit},
+		{"GET", "/console/reports/control", Console, c.ControlReportPage},
+		{"GET", "/console/reports/control/pdf", Console, c.ControlReportPDF},
 		{"GET", "/console/orders", Console, c.OrdersPage},
 		{"POST", "/console/subjects/{id}/orders", Console, c.CreateOrder},
 		{"POST", "/console/subjects/{id}/orders/{orderId}/status", Console, c.MoveOrder},

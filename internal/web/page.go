@@ -134,6 +134,7 @@ func (c *Console) nav(l i18n.Lang, role derbes.Role, path string) []navItem {
 		{"nav.staff", "/console/staff", can(derbes.ActAdminister, derbes.ActApprove)},
 		{"nav.roles", "/console/roles", can(derbes.ActAdminister, derbes.ActApprove, derbes.ActAudit)},
 		{"nav.audit", "/console/audit", can(derbes.ActAudit)},
+		{"console.control.nav", "/console/reports/control", can(derbes.ActAudit)},
 	}
 	var out []navItem
 	for _, it := range items {
