@@ -47,6 +47,8 @@ var consoleAllowed = map[string][]string{
 	// subject id names none (404 for the roles that may, 403 for others).
 	"/console/subjects/{id}/transfers/{transferId}": nil,
 	"/console/transfers/{id}/package":               nil,
+	"/console/breaches/{id}/notice":                 nil, // takes an incident's id
+	"/console/breaches":                             {service.RoleResponsible, service.RoleAuditor, service.RoleAdmin},
 	"/console/requests":                             rightsReaders,
 	"/console/":                                     nil, // the console's not-found page
 }

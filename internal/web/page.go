@@ -108,7 +108,7 @@ func flashKey(key string) bool {
 }
 
 // comingPages are the pages of later issues, shown greyed in the navigation.
-var comingPages = []string{"retention", "statistics", "backups", "breaches"}
+var comingPages = []string{"retention", "statistics", "backups"}
 
 // nav is the one navigation of the console: the pages the role may use.
 func (c *Console) nav(l i18n.Lang, role derbes.Role, path string) []navItem {
@@ -135,6 +135,7 @@ func (c *Console) nav(l i18n.Lang, role derbes.Role, path string) []navItem {
 		{"nav.roles", "/console/roles", can(derbes.ActAdminister, derbes.ActApprove, derbes.ActAudit)},
 		{"nav.audit", "/console/audit", can(derbes.ActAudit)},
 		{"console.control.nav", "/console/reports/control", can(derbes.ActAudit)},
+		{"console.breaches.title", "/console/breaches", can(derbes.ActApprove, derbes.ActAdminister, derbes.ActAudit)},
 	}
 	var out []navItem
 	for _, it := range items {
