@@ -244,6 +244,8 @@ func (e *env) otherPages() {
 		{"/console/roles", "role-responsible-person", "roles"},
 		{"/console/catalogue", "categories", "catalogue"},
 		{"/console/subjects/new?purpose=p4.1b", "create-submit", "subject-new"},
+		{"/console/breaches", "breach-record", "breaches"},
+		{"/console/reports/control", "control-table", "control-report"},
 	} {
 		e.do(chromedp.Navigate(e.base+pg.path), chromedp.WaitVisible(chromedp.ID(pg.wait)))
 		e.shot(pg.step)
