@@ -49,7 +49,11 @@ func TestDashboardAlerts(t *testing.T) {
 		resp.Body.Close()
 		return resp, string(body)
 	}
-	_, page := get(staffSession(t, a, service.RoleResponsible, 0), "/console/")
+	responsible := staffSession(t, a, service.RoleResponsible, 0)
+	_, page := get(responsible, "/console/")
+	if !strings.Contains(page, "No control report yet") {
+		t.Fatalf("the consents-expiring panel does not say no report exists:\n%s", page)
+	}
 	_, list, ok := strings.Cut(page, `id="open-breaches"`)
 	if !ok {
 		t.Fatalf("no open incidents on the dashboard:\n%s", page)
@@ -85,6 +89,9 @@ func TestDashboardAlerts(t *testing.T) {
 	resp, doc := get(auditor, "/console/reports/control/pdf")
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(doc, "%PDF-") {
 		t.Fatalf("control report PDF: %d %s %.20q", resp.StatusCode, resp.Header.Get("Content-Type"), doc)
+	}
+	if _, page := get(responsible, "/console/"); !strings.Contains(page, "As of the control report of") || strings.Contains(page, "No control report yet") {
+		t.Fatalf("the dashboard does not show the kept report's figures:\n%s", page)
 	}
 	if resp, _ := get(staffSession(t, a, service.RoleAdmissions, 2), "/console/reports/control"); resp.StatusCode == 200 {
 		t.Fatal("an admissions manager reads the control report")

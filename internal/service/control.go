@@ -49,6 +49,25 @@ type ControlReport struct {
 	StoragePeriodsPassed   string          `json:"storagePeriodsPassed"` // computed by the retention job (not yet built)
 }
 
+// LatestControlReport returns the newest kept report, or nil when none has
+// been run: the dashboard shows its figures without re-running the whole
+// check on every visit. Needs audit permission under every purpose.
+// Errors: EForbidden.
+func (s *Service) LatestControlReport(ctx context.Context) (*ControlReport, error) {
+	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActAudit, "*") {
+		return nil, s.Refuse(ctx, "report.control.read", "", "", nil, s.denied(ctx, "", "your role may not read the internal control report"))
+	}
+	_, body, ok, err := s.db.Read().LatestControlReport(ctx)
+	if err != nil || !ok {
+		return nil, err
+	}
+	var rep ControlReport
+	if err := json.Unmarshal([]byte(body), &rep); err != nil {
+		return nil, fmt.Errorf("service: read control report: %w", err)
+	}
+	return &rep, nil
+}
+
 // RunControlReport runs the internal control check, keeps the dated
 // report and returns it. Needs audit permission under every purpose.
 // Errors: EForbidden.

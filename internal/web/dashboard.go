@@ -29,7 +29,8 @@ type dashboardData struct {
 	Requests    panel
 	Open        int
 	Overdue     int
-	Next        []service.RequestView // the nearest deadlines
+	Next        []service.RequestView  // the nearest deadlines
+	Control     *service.ControlReport // the newest kept report; nil when none
 	Breaches    panel
 	Incidents   []service.BreachView // not closed, the overdue first
 	Backup      panel
@@ -59,6 +60,9 @@ func (c *Console) Dashboard(w http.ResponseWriter, r *http.Request) error {
 		}
 		d.LegacyCount = len(legacy)
 		if d.Chain, err = c.svc.VerifyAudit(ctx); err != nil {
+			d.Audit.Err = c.userText(p, err)
+		}
+		if d.Control, err = c.svc.LatestControlReport(ctx); err != nil {
 			d.Audit.Err = c.userText(p, err)
 		}
 	}
