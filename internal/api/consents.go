@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -70,10 +71,7 @@ func (a *API) LegacyReport(w http.ResponseWriter, r *http.Request) error {
 func docLang(r *http.Request) string { return r.URL.Query().Get("lang") }
 
 func writePDF(w http.ResponseWriter, name string, data []byte) error {
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.pdf"`)
-	_, err := w.Write(data)
-	return err
+	return htmlkit.Download(w, "application/pdf", name+".pdf", data)
 }
 
 // ConsentForm handles GET /api/v1/subjects/{id}/consents/{consentId}/form?lang=kk|ru|en.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/service"
 	"github.com/derbes-kz/derbes/internal/store"
 )
@@ -75,10 +76,7 @@ func (a *API) TransferPackage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="transfer-`+r.PathValue("id")+`.zip"`)
-	_, err = w.Write(pkg)
-	return err
+	return htmlkit.Download(w, "application/zip", "transfer-"+r.PathValue("id")+".zip", pkg)
 }
 
 // SubjectTransfers handles GET /api/v1/subjects/{id}/transfers?category=…:

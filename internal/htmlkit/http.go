@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/derbes-kz/derbes"
@@ -195,5 +196,26 @@ func ServeCSS(w http.ResponseWriter, css []byte) error {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	_, err := w.Write(css)
+	return err
+}
+
+// Download sends body as a file to save: the console's, the portal's and
+// the API's documents all go through it, so each is uncached (they hold
+// personal data) and each file name is reduced to characters that cannot
+// break out of the header's quoted string, whatever id it was built from.
+func Download(w http.ResponseWriter, contentType, name string, body []byte) error {
+	name = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return -1
+	}, name)
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Cache-Control", "no-store")
+	_, err := w.Write(body)
 	return err
 }

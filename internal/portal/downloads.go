@@ -3,19 +3,12 @@ package portal
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/i18n"
 	"github.com/derbes-kz/derbes/internal/pdf"
 )
-
-// attachment sets the headers of a download.
-func attachment(w http.ResponseWriter, contentType, name string, size int) {
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(size))
-}
 
 // JSON downloads everything derbes holds about the subject as
 // machine-readable JSON (service.MyData), free of charge.
@@ -29,9 +22,7 @@ func (p *Portal) JSON(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b = append(b, '\n')
-	attachment(w, "application/json; charset=utf-8", "my-personal-data-"+p.svc.Now().UTC().Format("2006-01-02")+".json", len(b))
-	_, err = w.Write(b)
-	return err
+	return htmlkit.Download(w, "application/json; charset=utf-8", "my-personal-data-"+p.svc.Now().UTC().Format("2006-01-02")+".json", b)
 }
 
 // PDF downloads the same as a report in the subject's language.
@@ -46,9 +37,7 @@ func (p *Portal) PDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	attachment(w, "application/pdf", "my-personal-data-"+p.svc.Now().UTC().Format("2006-01-02")+".pdf", len(b))
-	_, err = w.Write(b)
-	return err
+	return htmlkit.Download(w, "application/pdf", "my-personal-data-"+p.svc.Now().UTC().Format("2006-01-02")+".pdf", b)
 }
 
 // report is the PDF report of v: the values with sources and dates, the

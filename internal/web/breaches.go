@@ -23,7 +23,6 @@ type breachesData struct {
 type breachRow struct {
 	service.BreachView
 	Next     string // the next status; "" when closed
-	CanMove  bool
 	Category []string
 }
 
@@ -54,7 +53,7 @@ func (c *Console) breachesData(p *page, r *http.Request) (*breachesData, error) 
 	role := derbes.PrincipalFrom(ctx).Role
 	d := &breachesData{}
 	for _, b := range list {
-		row := breachRow{BreachView: b, Next: breachNext[b.Status], CanMove: mayHandleBreaches(role)}
+		row := breachRow{BreachView: b, Next: breachNext[b.Status]}
 		for _, k := range b.Categories {
 			if cat := c.svc.Catalogue().Category(k); cat != nil {
 				row.Category = append(row.Category, p.In(cat.Label))
@@ -144,9 +143,5 @@ func (c *Console) BreachNotice(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="derbes-breach-notice.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(doc)
-	return err
+	return htmlkit.Download(w, "application/pdf", "derbes-breach-notice.pdf", doc)
 }

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+
+	"github.com/derbes-kz/derbes/internal/htmlkit"
 )
 
 // ControlReportPage runs the internal control check (R-AUDIT-3, P-7.2.7)
@@ -17,11 +19,15 @@ func (c *Console) ControlReportPage(w http.ResponseWriter, r *http.Request) erro
 	return c.render(w, http.StatusOK, "control", p)
 }
 
-// ControlReportPDF runs the check and sends its report as a PDF in the
-// page's language.
+// ControlReportPDF sends the newest kept report (the one the page just
+// showed) as a PDF in the page's language; it runs the check only when no
+// report was ever kept, so a download does not check twice.
 func (c *Console) ControlReportPDF(w http.ResponseWriter, r *http.Request) error {
 	p := c.page(w, r, "console.control.title")
-	rep, err := c.svc.RunControlReport(r.Context())
+	rep, err := c.svc.LatestControlReport(r.Context())
+	if err == nil && rep == nil {
+		rep, err = c.svc.RunControlReport(r.Context())
+	}
 	if err != nil {
 		return err
 	}
@@ -29,9 +35,5 @@ func (c *Console) ControlReportPDF(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="derbes-control-`+rep.At.Format("20060102-1504")+`.pdf"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(doc)
-	return err
+	return htmlkit.Download(w, "application/pdf", "derbes-control-"+rep.At.Format("20060102-1504")+".pdf", doc)
 }

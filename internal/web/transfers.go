@@ -365,17 +365,7 @@ func (c *Console) TransferPackage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	name := strings.Map(func(r rune) rune {
-		if r < '0' || r > 'z' || (r > '9' && r < 'A') || (r > 'Z' && r < 'a') {
-			return -1
-		}
-		return r
-	}, id)
-	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="derbes-transfer-`+name+`.zip"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(zip)
-	return err
+	return htmlkit.Download(w, "application/zip", "derbes-transfer-"+id+".zip", zip)
 }
 
 // RecordLifeHealth documents a threat to the subject's life or health
