@@ -115,6 +115,9 @@ type StoragePeriod struct {
 	// "contract-ended", "consent-ended", "employment-ended", "collected".
 	From      string `json:"from"`
 	Reference string `json:"reference"`
+	// End is what happens when the period passes: EndDestroy (the
+	// default, "") or EndDepersonalise.
+	End string `json:"end,omitempty"`
 }
 
 // Purpose is one purpose of processing (R-CAT-3).

@@ -41,6 +41,8 @@ func commands() []command {
 		{"backup", "an online, encrypted backup: 'backup [--out FILE]'; 'backup verify FILE' checks one", runBackup},
 		{"restore", "'restore FILE --ledger LEDGER' restores a backup into an empty installation", runRestore},
 		{"keys", "key rotation: 'keys rotate --purpose P', 'keys rotate-master --new-key-file F'", runKeys},
+		{"retention", "storage periods: 'retention preview [--at DATE]', 'retention run', 'retention approve ACT'", runRetention},
+		{"stats", "'stats export [--k N] [--out FILE]' writes a depersonalised, k-anonymous extract as CSV", runStats},
 		{"bench", "drive workload W against a running derbes and report throughput and latency", runBench},
 		{"version", "print the version", runVersion},
 	}
@@ -69,7 +71,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "derbes: personal-data processing system (Law 94-V of the Republic of Kazakhstan)")
 	fmt.Fprintln(w, "\nUsage: derbes COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'derbes COMMAND --help' for a command's flags. Every flag can also be set by its DERBES_* environment variable.")
 }

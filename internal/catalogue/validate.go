@@ -196,6 +196,8 @@ func validatePurpose(c *derbes.Catalogue, p *derbes.Purpose) error {
 	switch {
 	case !slices.Contains(StorageEvents(), p.Storage.From):
 		return bad(".storage.from", "unknown storage event %q", p.Storage.From)
+	case p.Storage.End != "" && p.Storage.End != derbes.EndDestroy && p.Storage.End != derbes.EndDepersonalise:
+		return bad(".storage.end", "a storage period ends in %q or %q", derbes.EndDestroy, derbes.EndDepersonalise)
 	case strings.TrimSpace(p.Storage.Reference) == "":
 		return bad(".storage.reference", "the storage period cites no reference (Art. 12 p.2)")
 	}

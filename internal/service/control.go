@@ -46,7 +46,7 @@ type ControlReport struct {
 	BreachNoticesOverdue   int             `json:"breachNoticesOverdue"`
 	TransferNoticesPending int             `json:"transferNoticesPending"`
 	LastBackup             string          `json:"lastBackup"`           // "none" until backups record one
-	StoragePeriodsPassed   string          `json:"storagePeriodsPassed"` // computed by the retention job (not yet built)
+	StoragePeriodsPassed   string          `json:"storagePeriodsPassed"` // from the retention plan (R-RETAIN-1)
 }
 
 // LatestControlReport returns the newest kept report, or nil when none has
@@ -101,6 +101,18 @@ func (s *Service) RunControlReport(ctx context.Context) (*ControlReport, error) 
 		return nil, err
 	}
 	rep.AuditChainOK, rep.AuditEntries = v.OK, v.Entries
+	plan, err := s.plan(ctx, s.db.Read(), now)
+	if err != nil {
+		return nil, err
+	}
+	held := 0
+	for _, it := range plan.Items {
+		if it.Action == RetainRestrict {
+			held++
+		}
+	}
+	rep.StoragePeriodsPassed = fmt.Sprintf("%d subjects with data past its storage period (%d under a legal hold); %d in acts awaiting approval",
+		len(plan.Items), held, plan.Pending)
 	if t, ok, _ := s.db.Read().Setting(ctx, "last-backup-verified"); ok {
 		rep.LastBackup = t
 	}
@@ -256,6 +268,8 @@ func (s *Service) RunScheduled(ctx context.Context) ([]string, error) {
 		{"control-report", 24 * time.Hour, func(ctx context.Context) error { _, err := s.RunControlReport(ctx); return err }},
 		{"escalate-requests", time.Hour, func(ctx context.Context) error { _, err := s.EscalateOverdue(ctx); return err }},
 		{"transfer-notices", time.Hour, func(ctx context.Context) error { _, err := s.SendTransferNotices(ctx); return err }},
+		{"retention", 24 * time.Hour, func(ctx context.Context) error { _, _, err := s.RunRetention(ctx); return err }},
+		{"statistics", 24 * time.Hour, func(ctx context.Context) error { _, err := s.MakeStatsExtract(ctx, s.statsK); return err }},
 	}
 	var ran []string
 	for _, j := range jobs {

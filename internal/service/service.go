@@ -44,6 +44,7 @@ type Service struct {
 	observer Observer
 	log      *slog.Logger
 	now      func() time.Time
+	statsK   int
 }
 
 // Options configure New.
@@ -55,6 +56,8 @@ type Options struct {
 	LockFor  time.Duration      // how long repeated sign-in failures lock an account; 15 minutes when 0
 	Logger   *slog.Logger
 	Now      func() time.Time // the clock; time.Now when nil
+	// StatsK is the k of the scheduled statistics extract (R-RETAIN-2); 5 when 0.
+	StatsK int
 }
 
 // New opens the service over db: it records the catalogue as version 1 when
@@ -63,7 +66,7 @@ type Options struct {
 // store's committer. cat is the catalogue to install on a new database; an
 // existing database keeps its own approved version.
 func New(ctx context.Context, db *store.DB, master vault.Master, cat *derbes.Catalogue, opt Options) (*Service, error) {
-	s := &Service{db: db, operator: opt.Operator, cal: opt.Calendar, mail: opt.Mail, sms: opt.SMS, log: opt.Logger, now: opt.Now}
+	s := &Service{db: db, operator: opt.Operator, cal: opt.Calendar, mail: opt.Mail, sms: opt.SMS, log: opt.Logger, now: opt.Now, statsK: opt.StatsK}
 	if s.cal == nil {
 		cal, err := calendar.Default()
 		if err != nil {

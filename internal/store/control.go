@@ -55,6 +55,14 @@ func (c Conn) LatestControlReport(ctx context.Context) (int64, string, bool, err
 	return at, body, true, nil
 }
 
+// ReleaseLease frees the named lease before it goes stale.
+func (c Conn) ReleaseLease(ctx context.Context, name string) error {
+	if _, err := c.q.ExecContext(ctx, `UPDATE settings SET value = '0' WHERE key = $1`, "lease:"+name); err != nil {
+		return fmt.Errorf("store: release lease %s: %w", name, err)
+	}
+	return nil
+}
+
 // ClaimLease takes the named job lease if it is free or older than
 // staleAfter micros: one node runs a scheduled job, even when several share
 // one database. It reports whether this caller holds it.

@@ -412,3 +412,59 @@ CREATE TABLE control_reports (
   at   INTEGER NOT NULL,
   body TEXT NOT NULL
 );
+-- Legal holds (R-RETAIN-1): data another law or a court case requires
+-- keeping is restricted (blocked) instead of destroyed while a hold lasts.
+-- reason is an official reference (law, case number), never a value.
+CREATE TABLE legal_holds (
+  id          TEXT PRIMARY KEY,
+  subject_id  TEXT NOT NULL REFERENCES subjects(id),
+  reason      TEXT NOT NULL,
+  placed_by   TEXT NOT NULL,
+  placed_at   INTEGER NOT NULL,
+  released_by TEXT NOT NULL DEFAULT '',
+  released_at INTEGER
+);
+CREATE INDEX legal_holds_subject ON legal_holds (subject_id);
+-- Retention acts (R-RETAIN-1, Art. 18): one run's batch of due data, to
+-- be approved by the responsible person (or run automatically); each
+-- item is claimed once (done_at) in the transaction that carries it out.
+CREATE TABLE retention_acts (
+  id          TEXT PRIMARY KEY,
+  created_at  INTEGER NOT NULL,
+  status      TEXT NOT NULL,
+  approved_by TEXT NOT NULL DEFAULT '',
+  approved_at INTEGER,
+  done_at     INTEGER
+);
+CREATE TABLE retention_items (
+  act_id     TEXT NOT NULL REFERENCES retention_acts(id),
+  subject_id TEXT NOT NULL REFERENCES subjects(id),
+  action     TEXT NOT NULL,
+  categories TEXT NOT NULL,
+  purposes   TEXT NOT NULL,
+  due_since  INTEGER NOT NULL,
+  outcome    TEXT NOT NULL DEFAULT '',
+  done_at    INTEGER,
+  done_by    TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (act_id, subject_id)
+);
+CREATE INDEX retention_items_subject ON retention_items (subject_id);
+-- Depersonalised records (Law 94-V Art. 17): generalised attributes of a
+-- subject whose data was destroyed, for statistics only. No subject id,
+-- no time, a random key: nothing links a record back to a person.
+CREATE TABLE depersonalised (
+  id   TEXT PRIMARY KEY,
+  body TEXT NOT NULL
+);
+-- Statistics extracts (R-RETAIN-2): the recorded specification each
+-- released extract was made from, what was released (k-anonymous, no
+-- identifier) and its digest.
+CREATE TABLE stat_extracts (
+  id      TEXT PRIMARY KEY,
+  at      INTEGER NOT NULL,
+  spec    TEXT NOT NULL,
+  digest  TEXT NOT NULL,
+  rows    INTEGER NOT NULL,
+  body    TEXT NOT NULL,
+  made_by TEXT NOT NULL
+);

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/app"
+	"github.com/derbes-kz/derbes/internal/dbtest"
+	"github.com/derbes-kz/derbes/internal/service"
+	"github.com/derbes-kz/derbes/internal/store"
+)
+
+// TestMain lets a test start this binary as derbes itself (a separate
+// process), by setting DERBES_TEST_AS_CLI: the tests of several nodes
+// sharing one database need real processes.
+func TestMain(m *testing.M) {
+	if os.Getenv("DERBES_TEST_AS_CLI") == "1" {
+		if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "derbes:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// covers R-RETAIN-1 (done-when: two derbes processes running the job
+// against one PostgreSQL never process the same item twice): three
+// processes carry out one approved act of 120 applicants at once; each
+// item is carried out by exactly one of them, once.
+func TestRetentionRunInParallelProcesses(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	env := map[string]string{"DERBES_DATA": dir, "DERBES_OPERATOR_NAME": "Test operator", "DERBES_OPERATOR_BIN": app.ExampleBIN,
+		"DERBES_DB": dbtest.PostgresURL(t)}
+	cfg := app.Config{DataDir: dir, DB: env["DERBES_DB"], Location: "KZ", OperatorName: "Test operator", OperatorBIN: app.ExampleBIN}
+	svc, err := app.OpenService(ctx, cfg, slog.New(slog.DiscardHandler), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 120
+	if _, err := app.SeedDemo(ctx, svc, n); err != nil {
+		t.Fatal(err)
+	}
+	sys := derbes.WithPrincipal(ctx, service.System("test"))
+	uni, err := svc.CreateRecipient(sys, store.Recipient{Kind: "education-org", Country: "KZ", RegNumber: app.ExampleBIN, Channel: "email",
+		Contact: "office@example.org", Names: map[string]string{"kk": "Университет", "ru": "Университет", "en": "University"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, cfg.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ids := column(t, db, `SELECT id FROM subjects ORDER BY id`)
+	for _, id := range ids {
+		o, err := svc.CreateOrder(sys, id, service.NewOrder{Services: []string{"admission"}, Institutions: []string{uni.ID}, AcademicYear: "2019/2020"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.MoveOrder(sys, o.ID, "closed"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc.Close(ctx)
+	// The orders closed six years ago: every period (P-4.1d's five years
+	// included) has passed.
+	if _, err := db.Raw().Exec(`UPDATE orders SET closed_at = $1`, time.Now().AddDate(-6, 0, 0).UnixMicro()); err != nil {
+		t.Fatal(err)
+	}
+	// One run plans the act; it waits for approval. The approval is
+	// recorded (as by a node that stopped before carrying it out), so the
+	// three processes below all find the same items to carry out.
+	if out, err := runCmd(t, env, "retention", "run"); err != nil || !strings.Contains(out, fmt.Sprintf("%d items, pending", n)) {
+		t.Fatalf("planning run: %v\n%s", err, out)
+	}
+	if _, err := db.Raw().Exec(`UPDATE retention_acts SET status = 'approved', approved_by = 'test', approved_at = $1`, time.Now().UnixMicro()); err != nil {
+		t.Fatal(err)
+	}
+
+	var wg sync.WaitGroup
+	outs := make([]bytes.Buffer, 3)
+	errs := make([]error, 3)
+	for i := range outs {
+		wg.Go(func() {
+			cmd := exec.Command(os.Args[0], "retention", "run", "--json")
+			cmd.Env = append(os.Environ(), "DERBES_TEST_AS_CLI=1")
+			for k, v := range env {
+				cmd.Env = append(cmd.Env, k+"="+v)
+			}
+			cmd.Stdout, cmd.Stderr = &outs[i], &outs[i]
+			errs[i] = cmd.Run()
+		})
+	}
+	wg.Wait()
+	carried := 0
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("process %d: %v\n%s", i, err, outs[i].String())
+		}
+		var res struct{ CarriedOut int }
+		if err := json.Unmarshal(outs[i].Bytes(), &res); err != nil {
+			t.Fatalf("process %d: %v\n%s", i, err, outs[i].String())
+		}
+		carried += res.CarriedOut
+		t.Logf("process %d carried out %d items", i, res.CarriedOut)
+	}
+	if carried != n {
+		t.Errorf("the processes carried out %d items between them, want %d", carried, n)
+	}
+	var acts, items, erased, entries, perSubjectMax int
+	db.Raw().QueryRow(`SELECT COUNT(*) FROM retention_acts`).Scan(&acts)
+	db.Raw().QueryRow(`SELECT COUNT(*) FROM retention_items WHERE done_at IS NOT NULL`).Scan(&items)
+	db.Raw().QueryRow(`SELECT COUNT(*) FROM erasures`).Scan(&erased)
+	db.Raw().QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action LIKE 'retention.%' AND action NOT IN ('retention.plan', 'retention.mode')`).Scan(&entries)
+	db.Raw().QueryRow(`SELECT COALESCE(MAX(c), 0) FROM (SELECT COUNT(*) AS c FROM audit_log WHERE action LIKE 'retention.%' AND action NOT IN ('retention.plan', 'retention.mode') GROUP BY subject_id) x`).Scan(&perSubjectMax)
+	// Every other demo applicant consented to statistics (P-4.2e) today:
+	// that purpose keeps its categories for a year, so half are destroyed
+	// whole and half in part.
+	if acts != 1 || items != n || erased != n/2 || entries != n || perSubjectMax != 1 {
+		t.Errorf("acts %d, items done %d, erased %d, retention entries %d (max %d per subject); want 1, %d, %d, %d, 1\n%s\n%s\n%s",
+			acts, items, erased, entries, perSubjectMax, n, n/2, n, outs[0].String(), outs[1].String(), outs[2].String())
+	}
+	out, err := runCmd(t, env, "audit", "verify")
+	if err != nil || !strings.Contains(out, "OK") {
+		t.Errorf("audit chain after parallel runs: %v\n%s", err, out)
+	}
+	// A fourth run finds nothing.
+	if out, err := runCmd(t, env, "retention", "run"); err != nil || !strings.Contains(out, "nothing newly due") || !strings.Contains(out, "0 items carried out") {
+		t.Errorf("fourth run: %v\n%s", err, out)
+	}
+}
+
+func column(t *testing.T, db *store.DB, q string) []string {
+	t.Helper()
+	rows, err := db.Raw().Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
