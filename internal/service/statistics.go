@@ -2,12 +2,12 @@ package service
 
 import (
 	"context"
-	"encoding/csv"
-	"io"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"time"

@@ -419,10 +419,10 @@ type SubjectActivity struct {
 
 // RequestTiming is a request's kind and whether it was (or is) on time.
 type RequestTiming struct {
-	Kind           string
-	Due            int64
-	Closed         sql.NullInt64
-	Status         string
+	Kind   string
+	Due    int64
+	Closed sql.NullInt64
+	Status string
 }
 
 // Activity returns a subject's transfers (by recipient kind, one per
