@@ -121,6 +121,6 @@ func runStats(ctx context.Context, args []string, getenv func(string) string, st
 	if err := x.WriteCSV(w); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "extract %s: %d rows released (k=%d), %d withheld, digest %s\n", x.ID, len(x.Rows), x.Spec.K, x.Suppressed, x.Digest)
+	fmt.Fprintf(stderr, "extract %s: %d rows released (k=%d), %d withheld, digest %s\n", x.ID, len(x.Applicants().Rows), x.Spec.K, x.Applicants().Suppressed, x.Digest)
 	return nil
 }

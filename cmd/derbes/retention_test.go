@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,11 @@ import (
 // sharing one database need real processes.
 func TestMain(m *testing.M) {
 	if os.Getenv("DERBES_TEST_AS_CLI") == "1" {
+		// A start time in Unix milliseconds lines several processes up, so
+		// that they really run at once.
+		if ms, err := strconv.ParseInt(os.Getenv("DERBES_TEST_START_AT"), 10, 64); err == nil {
+			time.Sleep(time.Until(time.UnixMilli(ms)))
+		}
 		if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, "derbes:", err)
 			os.Exit(1)
@@ -83,20 +89,26 @@ func TestRetentionRunInParallelProcesses(t *testing.T) {
 	// One run plans the act; it waits for approval. The approval is
 	// recorded (as by a node that stopped before carrying it out), so the
 	// three processes below all find the same items to carry out.
-	if out, err := runCmd(t, env, "retention", "run"); err != nil || !strings.Contains(out, fmt.Sprintf("%d items, pending", n)) {
+	// Every eighth demo applicant has an open request, which keeps their
+	// data (the rights purpose covers it) until it is answered.
+	var open int
+	db.Raw().QueryRow(`SELECT COUNT(DISTINCT subject_id) FROM rights_requests WHERE closed_at IS NULL`).Scan(&open)
+	due := n - open
+	if out, err := runCmd(t, env, "retention", "run"); err != nil || open == 0 || !strings.Contains(out, fmt.Sprintf("%d items, pending", due)) {
 		t.Fatalf("planning run: %v\n%s", err, out)
 	}
 	if _, err := db.Raw().Exec(`UPDATE retention_acts SET status = 'approved', approved_by = 'test', approved_at = $1`, time.Now().UnixMicro()); err != nil {
 		t.Fatal(err)
 	}
 
+	startAt := fmt.Sprint(time.Now().Add(1500 * time.Millisecond).UnixMilli())
 	var wg sync.WaitGroup
 	outs := make([]bytes.Buffer, 3)
 	errs := make([]error, 3)
 	for i := range outs {
 		wg.Go(func() {
 			cmd := exec.Command(os.Args[0], "retention", "run", "--json")
-			cmd.Env = append(os.Environ(), "DERBES_TEST_AS_CLI=1")
+			cmd.Env = append(os.Environ(), "DERBES_TEST_AS_CLI=1", "DERBES_TEST_START_AT="+startAt)
 			for k, v := range env {
 				cmd.Env = append(cmd.Env, k+"="+v)
 			}
@@ -117,21 +129,22 @@ func TestRetentionRunInParallelProcesses(t *testing.T) {
 		carried += res.CarriedOut
 		t.Logf("process %d carried out %d items", i, res.CarriedOut)
 	}
-	if carried != n {
-		t.Errorf("the processes carried out %d items between them, want %d", carried, n)
+	if carried != due {
+		t.Errorf("the processes carried out %d items between them, want %d", carried, due)
 	}
-	var acts, items, erased, entries, perSubjectMax int
+	var acts, items, erased, whole, entries, perSubjectMax int
 	db.Raw().QueryRow(`SELECT COUNT(*) FROM retention_acts`).Scan(&acts)
 	db.Raw().QueryRow(`SELECT COUNT(*) FROM retention_items WHERE done_at IS NOT NULL`).Scan(&items)
 	db.Raw().QueryRow(`SELECT COUNT(*) FROM erasures`).Scan(&erased)
+	db.Raw().QueryRow(`SELECT COUNT(*) FROM retention_items WHERE action IN ('destroy-subject', 'depersonalise')`).Scan(&whole)
 	db.Raw().QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action LIKE 'retention.%' AND action NOT IN ('retention.plan', 'retention.mode')`).Scan(&entries)
 	db.Raw().QueryRow(`SELECT COALESCE(MAX(c), 0) FROM (SELECT COUNT(*) AS c FROM audit_log WHERE action LIKE 'retention.%' AND action NOT IN ('retention.plan', 'retention.mode') GROUP BY subject_id) x`).Scan(&perSubjectMax)
 	// Every other demo applicant consented to statistics (P-4.2e) today:
-	// that purpose keeps its categories for a year, so half are destroyed
-	// whole and half in part.
-	if acts != 1 || items != n || erased != n/2 || entries != n || perSubjectMax != 1 {
-		t.Errorf("acts %d, items done %d, erased %d, retention entries %d (max %d per subject); want 1, %d, %d, %d, 1\n%s\n%s\n%s",
-			acts, items, erased, entries, perSubjectMax, n, n/2, n, outs[0].String(), outs[1].String(), outs[2].String())
+	// that purpose keeps its categories for a year, so only some are
+	// destroyed whole; the rest lose what no purpose keeps.
+	if acts != 1 || items != due || whole == 0 || whole == due || erased != whole || entries != due || perSubjectMax != 1 {
+		t.Errorf("acts %d, items done %d, erased %d of %d whole, retention entries %d (max %d per subject); want 1, %d, all, %d, 1\n%s\n%s\n%s",
+			acts, items, erased, whole, entries, perSubjectMax, due, due, outs[0].String(), outs[1].String(), outs[2].String())
 	}
 	out, err := runCmd(t, env, "audit", "verify")
 	if err != nil || !strings.Contains(out, "OK") {

@@ -12,6 +12,7 @@ import (
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/auth"
 	"github.com/derbes-kz/derbes/internal/demo"
+	"github.com/derbes-kz/derbes/internal/store"
 	"github.com/derbes-kz/derbes/internal/service"
 )
 
@@ -34,6 +35,10 @@ func SeedDemo(ctx context.Context, svc *service.Service, n int) (int, error) {
 	cat := svc.Catalogue()
 	admission := cat.Purpose("p4.1b")
 	accounting := cat.Purpose("p4.1d")
+	unis, err := seedDemoRegistry(ctx, svc)
+	if err != nil {
+		return 0, err
+	}
 	for i, p := range demo.People(DemoSeed, n) {
 		purposes := []string{"p4.1b", "p4.1d", "p4.2a", "p4.2b1"}
 		if i%4 == 0 {
@@ -50,6 +55,9 @@ func SeedDemo(ctx context.Context, svc *service.Service, n int) (int, error) {
 		if err != nil {
 			return i, fmt.Errorf("demo: applicant %d: %w", i, err)
 		}
+		if err := seedDemoOrder(ctx, svc, i, v.ID, unis); err != nil {
+			return i, fmt.Errorf("demo: applicant %d order: %w", i, err)
+		}
 		if i%3 != 0 {
 			continue
 		}
@@ -61,6 +69,67 @@ func SeedDemo(ctx context.Context, svc *service.Service, n int) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// demoUniversities are invented institutions in real countries, weighted
+// (by repetition) as applicants choose them: most stay in Kazakhstan.
+var demoUniversities = []struct{ country, kk, ru, en string }{
+	{"KZ", "Алатау техникалық университеті", "Алатауский технический университет", "Alatau Technical University"},
+	{"KZ", "Сарыарқа медициналық университеті", "Сарыаркинский медицинский университет", "Saryarka Medical University"},
+	{"KZ", "Каспий гуманитарлық университеті", "Каспийский гуманитарный университет", "Caspian University of Humanities"},
+	{"RU", "Волга мемлекеттік университеті", "Волжский государственный университет", "Volga State University"},
+	{"RU", "Сібір инженерлік институты", "Сибирский инженерный институт", "Siberian Institute of Engineering"},
+	{"TR", "Анадолы техникалық университеті", "Анатолийский технический университет", "Anatolia Technical University"},
+	{"CN", "Шыңжаң тілдер университеті", "Синьцзянский университет языков", "Xinjiang University of Languages"},
+	{"KR", "Хан өзені бизнес мектебі", "Бизнес-школа Ханган", "Han River Business School"},
+	{"DE", "Рейн қолданбалы ғылымдар университеті", "Рейнский университет прикладных наук", "Rhine University of Applied Sciences"},
+}
+
+// demoProgrammes are programme names as applicants write them.
+var demoProgrammes = []string{"Информатика", "Computer science", "Медицина", "Юриспруденция", "Экономика",
+	"Халықаралық қатынастар", "Инженерия", "Педагогика", "Менеджмент", "Филология"}
+
+// seedDemoRegistry adds the demo's universities, returning their ids in
+// the order of demoUniversities.
+func seedDemoRegistry(ctx context.Context, svc *service.Service) ([]string, error) {
+	var ids []string
+	for _, u := range demoUniversities {
+		r, err := svc.CreateRecipient(ctx, store.Recipient{Kind: "education-org", Country: u.country, Channel: "email",
+			Contact: "admissions@university.example.org", Names: map[string]string{"kk": u.kk, "ru": u.ru, "en": u.en}})
+		if err != nil {
+			return nil, fmt.Errorf("demo registry: %w", err)
+		}
+		ids = append(ids, r.ID)
+	}
+	return ids, nil
+}
+
+// seedDemoOrder gives applicant i an order: mostly admission at a Kazakh
+// university, some abroad with a visa invitation and insurance, at every
+// step of the flow; every eighth applicant has also asked for information.
+func seedDemoOrder(ctx context.Context, svc *service.Service, i int, subjectID string, unis []string) error {
+	weights := []int{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 3, 4, 5, 6, 7, 8}
+	uni := weights[(i*7)%len(weights)]
+	services := []string{"admission"}
+	if i%4 == 0 && uni >= 3 {
+		services = append(services, "visa-invitation", "insurance")
+	}
+	year := []string{"2025/2026", "2026/2027", "2026/2027"}[i%3]
+	o, err := svc.CreateOrder(ctx, subjectID, service.NewOrder{Services: services, Institutions: []string{unis[uni]},
+		AcademicYear: year, Programme: demoProgrammes[(i*3)%len(demoProgrammes)]})
+	if err != nil {
+		return err
+	}
+	steps := []string{"submitted", "documents-complete", "sent-to-institutions", "decision", "closed"}
+	for _, st := range steps[:i%(len(steps)+1)] {
+		if _, err := svc.MoveOrder(ctx, o.ID, st); err != nil {
+			return err
+		}
+	}
+	if i%8 == 3 {
+		_, err = svc.OpenRequest(ctx, subjectID, service.NewRequest{Kind: "information", Channel: "portal", Details: "Какие мои данные вы храните?"})
+	}
+	return err
 }
 
 // rawValues picks the person's values that purpose p covers (all of them,

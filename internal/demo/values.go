@@ -106,15 +106,24 @@ func subscriberLen(prefix string) int {
 	panic("demo: unknown country code in " + prefix)
 }
 
-// address invents a city from two Kazakh roots, so that no address in the
-// demo is a real one.
+// address invents a town and a street from Kazakh roots in a real region,
+// so that no address in the demo is a real one.
 func (g *gen) address() string {
 	a := strings.Fields("Жаңа Ақ Қара Көк Сары Алтын Күміс Таң Жасыл Шың")
 	b := strings.Fields("тоғай бұлақ өзен дала қайың жайлау арна шоқы көл сай")
 	street := strings.Fields("Жасыл Бірлік Достық Шұғыла Көктем Наурыз Бәйтерек Самал Жұлдыз Арай Шапағат Бейбітшілік")
 	kind := strings.Fields("ул. пр. мкр.")
-	return fmt.Sprintf("г. %s%s, %s %s, д. %d, кв. %d",
-		pick(g.r, a), pick(g.r, b), pick(g.r, kind), pick(g.r, street), 1+g.r.IntN(150), 1+g.r.IntN(300))
+	// The region is real (statistics group by it); the town and street are
+	// not. Weighted roughly by population: the three cities first.
+	region := pick(g.r, []string{"г. Алматы", "г. Алматы", "г. Астана", "г. Астана", "г. Шымкент",
+		"Карагандинская обл.", "Туркестанская обл.", "Алматинская обл.", "Жамбылская обл.", "Восточно-Казахстанская обл.",
+		"Актюбинская обл.", "Костанайская обл.", "Павлодарская обл.", "Атырауская обл.", "Мангистауская обл.",
+		"Акмолинская обл.", "Западно-Казахстанская обл.", "Кызылординская обл.", "Северо-Казахстанская обл."})
+	if strings.HasPrefix(region, "г. ") {
+		return fmt.Sprintf("%s, %s %s%s, д. %d, кв. %d", region, pick(g.r, kind), pick(g.r, a), strings.ToLower(pick(g.r, b)), 1+g.r.IntN(150), 1+g.r.IntN(300))
+	}
+	return fmt.Sprintf("%s, г. %s%s, %s %s, д. %d, кв. %d",
+		region, pick(g.r, a), pick(g.r, b), pick(g.r, kind), pick(g.r, street), 1+g.r.IntN(150), 1+g.r.IntN(300))
 }
 
 // career fills education, languages and the work-related categories.

@@ -47,9 +47,10 @@ type StatsSpec struct {
 	MaxSuppress float64   `json:"maxSuppress"`
 	AsOf        time.Time `json:"asOf"` // ages are counted at this date
 	Columns     []string  `json:"columns"`
-	// Levels are the generalisation levels chosen per column (filled in
-	// when the extract is released; a reproduction applies them as given).
-	Levels     []int  `json:"levels,omitempty"`
+	// Levels are the generalisation levels chosen per view and column
+	// (filled in when the extract is released; a reproduction applies them
+	// as given).
+	Levels     map[string][]int `json:"levels,omitempty"`
 	Population string `json:"population"`
 	Catalogue  int    `json:"catalogue"`
 }
@@ -61,24 +62,46 @@ type StatCount struct {
 	Count  int    `json:"count"`
 }
 
-// StatsExtract is a released depersonalised extract: k-anonymous rows and
+// StatView is one k-anonymous release over some of the quasi-identifiers:
+// generalised rows, every combination shared by at least K subjects.
+type StatView struct {
+	Columns    []string   `json:"columns"`
+	Rows       [][]string `json:"rows"`
+	Suppressed int        `json:"suppressed"`
+}
+
+// statViews are the releases an extract makes: the research microdata
+// over every quasi-identifier (the CSV export), and narrower views that
+// keep the detail each chart needs. Each view is anonymised on its own.
+var statViews = []struct {
+	name string
+	cols []int // indexes into StatColumns
+}{
+	{"applicants", []int{0, 1, 2, 3, 4, 5}},
+	{"countryField", []int{3, 4}},
+	{"year", []int{5}},
+	{"ageCitizenship", []int{0, 2}},
+	{"region", []int{1}},
+}
+
+// StatsExtract is a released depersonalised extract: k-anonymous views and
 // aggregate tables whose every cell counts at least K.
 type StatsExtract struct {
-	ID         string                 `json:"id"`
-	At         time.Time              `json:"at"`
-	Spec       StatsSpec              `json:"spec"`
-	Columns    []string               `json:"columns"`
-	Rows       [][]string             `json:"rows"`
-	Suppressed int                    `json:"suppressed"`
-	Tables     map[string][]StatCount `json:"tables"`
-	Digest     string                 `json:"digest"`
+	ID     string                 `json:"id"`
+	At     time.Time              `json:"at"`
+	Spec   StatsSpec              `json:"spec"`
+	Views  map[string]*StatView   `json:"views"`
+	Tables map[string][]StatCount `json:"tables"`
+	Digest string                 `json:"digest"`
 }
+
+// Applicants is the research microdata view (every quasi-identifier).
+func (x *StatsExtract) Applicants() *StatView { return x.Views["applicants"] }
 
 // statsBody is what the digest covers.
 type statsBody struct {
-	Rows       [][]string             `json:"rows"`
-	Suppressed int                    `json:"suppressed"`
-	Tables     map[string][]StatCount `json:"tables"`
+	Views  map[string]*StatView   `json:"views"`
+	Tables map[string][]StatCount `json:"tables"`
 }
 
 // population is what an extract is made from, before anonymisation.
@@ -114,13 +137,13 @@ func (s *Service) MakeStatsExtract(ctx context.Context, k int) (*StatsExtract, e
 		return nil, err
 	}
 	x.ID, x.At = newID(), s.now().UTC()
-	body, _ := json.Marshal(statsBody{Rows: x.Rows, Suppressed: x.Suppressed, Tables: x.Tables})
+	body, _ := json.Marshal(statsBody{Views: x.Views, Tables: x.Tables})
 	specJSON, _ := json.Marshal(x.Spec)
 	err = s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
 		e := s.entry(ctx, action, "", statsPurpose, s.cat.Purpose(statsPurpose).Categories, derbes.OutcomeOK,
-			fmt.Sprintf("extract %s: %d rows released, %d withheld", x.ID, len(x.Rows), x.Suppressed))
+			fmt.Sprintf("extract %s: %d rows released, %d withheld", x.ID, len(x.Applicants().Rows), x.Applicants().Suppressed))
 		return []derbes.AuditEntry{e}, c.InsertStatExtract(ctx, store.StatExtract{ID: x.ID, At: x.At.UnixMicro(), Spec: string(specJSON),
-			Digest: x.Digest, Rows: int64(len(x.Rows)), Body: string(body), MadeBy: derbes.PrincipalFrom(ctx).ID})
+			Digest: x.Digest, Rows: int64(len(x.Applicants().Rows)), Body: string(body), MadeBy: derbes.PrincipalFrom(ctx).ID})
 	})
 	if err != nil {
 		return nil, err
@@ -135,35 +158,52 @@ func (s *Service) buildExtract(ctx context.Context, spec StatsSpec) (*StatsExtra
 	if err != nil {
 		return nil, err
 	}
-	raw := make([][]string, len(pop.records))
-	for i, r := range pop.records {
-		raw[i] = r[:]
+	x := &StatsExtract{Spec: spec, Views: map[string]*StatView{}, Tables: map[string][]StatCount{}}
+	choose := len(spec.Levels) == 0
+	if choose {
+		x.Spec.Levels = map[string][]int{}
 	}
-	x := &StatsExtract{Spec: spec, Columns: StatColumns, Tables: map[string][]StatCount{}}
-	if len(spec.Levels) == 0 {
-		res, err := anon.Anonymise(raw, statAttributes(), spec.K, spec.MaxSuppress)
-		if err != nil {
-			return nil, fmt.Errorf("statistics: %w", err)
+	all := statAttributes()
+	for _, v := range statViews {
+		raw := make([][]string, len(pop.records))
+		attrs := make([]anon.Attribute, len(v.cols))
+		view := &StatView{}
+		for j, c := range v.cols {
+			attrs[j] = all[c]
+			view.Columns = append(view.Columns, StatColumns[c])
 		}
-		x.Rows, x.Suppressed, x.Spec.Levels = res.Rows, res.Suppressed, res.Levels
-	} else {
-		gen, err := anon.Generalised(raw, statAttributes(), spec.Levels)
-		if err != nil {
-			return nil, fmt.Errorf("statistics: %w", err)
+		for i, r := range pop.records {
+			raw[i] = make([]string, len(v.cols))
+			for j, c := range v.cols {
+				raw[i][j] = r[c]
+			}
 		}
-		x.Rows, x.Suppressed = anon.Suppress(gen, spec.K)
-	}
-	if x.Rows == nil {
-		x.Rows = [][]string{}
-	}
-	// The release check, whatever produced the rows.
-	if err := anon.Check(x.Rows, spec.K); err != nil {
-		return nil, fmt.Errorf("statistics: refusing to release: %w", err)
+		if choose {
+			res, err := anon.Anonymise(raw, attrs, spec.K, spec.MaxSuppress)
+			if err != nil {
+				return nil, fmt.Errorf("statistics: view %s: %w", v.name, err)
+			}
+			view.Rows, view.Suppressed, x.Spec.Levels[v.name] = res.Rows, res.Suppressed, res.Levels
+		} else {
+			gen, err := anon.Generalised(raw, attrs, spec.Levels[v.name])
+			if err != nil {
+				return nil, fmt.Errorf("statistics: view %s: %w", v.name, err)
+			}
+			view.Rows, view.Suppressed = anon.Suppress(gen, spec.K)
+		}
+		if view.Rows == nil {
+			view.Rows = [][]string{}
+		}
+		// The release check, whatever produced the rows.
+		if err := anon.Check(view.Rows, spec.K); err != nil {
+			return nil, fmt.Errorf("statistics: refusing to release view %s: %w", v.name, err)
+		}
+		x.Views[v.name] = view
 	}
 	for name, cells := range pop.tables {
 		x.Tables[name] = releasedCells(cells, spec.K)
 	}
-	body, _ := json.Marshal(statsBody{Rows: x.Rows, Suppressed: x.Suppressed, Tables: x.Tables})
+	body, _ := json.Marshal(statsBody{Views: x.Views, Tables: x.Tables})
 	sum := sha256.Sum256(body)
 	x.Digest = hex.EncodeToString(sum[:])
 	return x, nil
@@ -403,7 +443,7 @@ func (s *Service) StatsExtractByID(ctx context.Context, id string) (*StatsExtrac
 	if err != nil {
 		return nil, err
 	}
-	x := &StatsExtract{ID: row.ID, At: fromMicros(row.At), Columns: StatColumns, Digest: row.Digest}
+	x := &StatsExtract{ID: row.ID, At: fromMicros(row.At), Digest: row.Digest}
 	var body statsBody
 	if err := json.Unmarshal([]byte(row.Spec), &x.Spec); err != nil {
 		return nil, fmt.Errorf("statistics: spec of %s: %w", row.ID, err)
@@ -411,7 +451,7 @@ func (s *Service) StatsExtractByID(ctx context.Context, id string) (*StatsExtrac
 	if err := json.Unmarshal([]byte(row.Body), &body); err != nil {
 		return nil, fmt.Errorf("statistics: body of %s: %w", row.ID, err)
 	}
-	x.Rows, x.Suppressed, x.Tables = body.Rows, body.Suppressed, body.Tables
+	x.Views, x.Tables = body.Views, body.Tables
 	return x, nil
 }
 
@@ -439,10 +479,11 @@ func (s *Service) ReproduceStatsExtract(ctx context.Context, id string) (*StatsE
 // least k subjects).
 func (x *StatsExtract) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(x.Columns); err != nil {
+	v := x.Applicants()
+	if err := cw.Write(v.Columns); err != nil {
 		return fmt.Errorf("statistics: write CSV: %w", err)
 	}
-	if err := cw.WriteAll(x.Rows); err != nil {
+	if err := cw.WriteAll(v.Rows); err != nil {
 		return fmt.Errorf("statistics: write CSV: %w", err)
 	}
 	return nil
