@@ -12,8 +12,8 @@ import (
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/auth"
 	"github.com/derbes-kz/derbes/internal/demo"
-	"github.com/derbes-kz/derbes/internal/store"
 	"github.com/derbes-kz/derbes/internal/service"
+	"github.com/derbes-kz/derbes/internal/store"
 )
 
 // DemoSize is the number of synthetic applicants serve --demo loads.

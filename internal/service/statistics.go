@@ -51,8 +51,8 @@ type StatsSpec struct {
 	// (filled in when the extract is released; a reproduction applies them
 	// as given).
 	Levels     map[string][]int `json:"levels,omitempty"`
-	Population string `json:"population"`
-	Catalogue  int    `json:"catalogue"`
+	Population string           `json:"population"`
+	Catalogue  int              `json:"catalogue"`
 }
 
 // StatCount is one released cell of an aggregate table.
