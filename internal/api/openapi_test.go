@@ -261,6 +261,16 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"Erasure", reflect.TypeFor[store.Erasure](), false},
 		{"Breach", reflect.TypeFor[store.Breach](), false},
 		{"BreachMove", reflect.TypeFor[breachMoveBody](), true},
+		{"RetentionItem", reflect.TypeFor[service.RetentionItem](), false},
+		{"RetentionPlan", reflect.TypeFor[service.RetentionPlan](), false},
+		{"RetentionAct", reflect.TypeFor[service.RetentionAct](), false},
+		{"HoldCreate", reflect.TypeFor[holdBody](), true},
+		{"Hold", reflect.TypeFor[service.HoldView](), false},
+		{"ExtractCreate", reflect.TypeFor[extractBody](), true},
+		{"StatsSpec", reflect.TypeFor[service.StatsSpec](), false},
+		{"StatView", reflect.TypeFor[service.StatView](), false},
+		{"StatCount", reflect.TypeFor[service.StatCount](), false},
+		{"StatsExtract", reflect.TypeFor[service.StatsExtract](), false},
 		// Not listed: RecipientCreate (recipientBody), AuthorityRequestCreate
 		// (authorityBody), OrderCreate (orderBody) and RequestCreate
 		// (requestBody), whose optional fields (regNumber, contact;
@@ -335,6 +345,8 @@ func TestOpenAPIExamplesDecode(t *testing.T) {
 		"applyErasures":            func() any { return new(erasuresBody) },
 		"recordBreach":             func() any { return new(breachBody) },
 		"moveBreach":               func() any { return new(breachMoveBody) },
+		"placeHold":                func() any { return new(holdBody) },
+		"makeStatsExtract":         func() any { return new(extractBody) },
 	}
 	check := func(name string, example any, dst any) {
 		t.Helper()

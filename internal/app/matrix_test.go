@@ -83,6 +83,17 @@ var allowed = map[string][]string{
 	"POST /api/v1/breaches/{id}/status":                                  {service.RoleResponsible, service.RoleAdmin},
 	"GET /api/v1/breaches/{id}/notice":                                   {service.RoleResponsible, service.RoleAuditor, service.RoleAdmin},
 	"GET /metrics":                                                       {service.RoleResponsible, service.RoleAuditor, service.RoleAdmin},
+	"GET /api/v1/retention/preview":                                      auditors,
+	"POST /api/v1/retention/runs":                                        {service.RoleResponsible},
+	"GET /api/v1/retention/acts":                                         auditors,
+	"POST /api/v1/retention/acts/{id}/approve":                           {service.RoleResponsible},
+	"GET /api/v1/retention/acts/{id}/pdf":                                auditors,
+	"GET /api/v1/retention/holds":                                        auditors,
+	"POST /api/v1/retention/holds":                                       {service.RoleResponsible},
+	"POST /api/v1/retention/holds/{id}/release":                          {service.RoleResponsible},
+	"GET /api/v1/statistics":                                             anyToken,
+	"POST /api/v1/statistics/extracts":                                   auditors,
+	"GET /api/v1/statistics/extracts/{id}/csv":                           auditors,
 	"GET /api/v1/reports/control":                                        auditors,
 	"GET /api/v1/recipients":                                             anyToken,
 	"POST /api/v1/recipients":                                            {service.RoleResponsible, service.RoleAdmin},
@@ -175,6 +186,8 @@ func request(rt server.Route, f fixture, n int) (string, []byte) {
 		"POST /api/v1/transfers":                                             `{"recipientId":"none","purpose":"p4.2b1","channel":"email","subjects":["x"],"categories":["full_name"],"basis":"consent"}`,
 		"POST /api/v1/authority-requests":                                    `{"recipientId":"none","number":"1","date":"2026-01-01","grounds":"g","subjects":["x"],"categories":["iin"],"scanSha256":"` + strings.Repeat("a", 64) + `"}`,
 		"POST /api/v1/authority-requests/{id}/decision":                      `{"approve":true}`,
+		"POST /api/v1/retention/holds":                                       `{"subjectId":"` + f.subject + `","reason":"Civil case 2-1/2026"}`,
+		"POST /api/v1/statistics/extracts":                                   `{"k":5}`,
 	}
 	return path, []byte(bodies[rt.Method+" "+rt.Pattern])
 }

@@ -110,6 +110,18 @@ func Routes(a *api.API) []Route {
 		{"POST", "/api/v1/breaches/{id}/status", Token, a.MoveBreach},
 		{"GET", "/api/v1/breaches/{id}/notice", Token, a.BreachNotice},
 
+		{"GET", "/api/v1/retention/preview", Token, a.RetentionPreview},
+		{"POST", "/api/v1/retention/runs", Token, a.RunRetention},
+		{"GET", "/api/v1/retention/acts", Token, a.RetentionActs},
+		{"POST", "/api/v1/retention/acts/{id}/approve", Token, a.ApproveRetentionAct},
+		{"GET", "/api/v1/retention/acts/{id}/pdf", Token, a.RetentionActPDF},
+		{"GET", "/api/v1/retention/holds", Token, a.Holds},
+		{"POST", "/api/v1/retention/holds", Token, a.PlaceHold},
+		{"POST", "/api/v1/retention/holds/{id}/release", Token, a.ReleaseHold},
+		{"GET", "/api/v1/statistics", Token, a.Statistics},
+		{"POST", "/api/v1/statistics/extracts", Token, a.MakeStatsExtract},
+		{"GET", "/api/v1/statistics/extracts/{id}/csv", Token, a.StatsCSV},
+
 		{"GET", "/api/v1/staff", Token, a.ListStaff},
 		{"POST", "/api/v1/staff", Token, a.CreateStaff},
 		{"GET", "/api/v1/roles", Token, a.ListRoles},

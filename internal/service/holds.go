@@ -10,12 +10,25 @@ import (
 	"github.com/derbes-kz/derbes/internal/store"
 )
 
+// HoldView is a legal hold as staff and the API see it.
+type HoldView struct {
+	ID        string    `json:"id"`
+	SubjectID string    `json:"subjectId"`
+	Reason    string    `json:"reason"`
+	PlacedBy  string    `json:"placedBy"`
+	PlacedAt  time.Time `json:"placedAt"`
+}
+
+func holdView(h store.LegalHold) HoldView {
+	return HoldView{ID: h.ID, SubjectID: h.SubjectID, Reason: h.Reason, PlacedBy: h.PlacedBy, PlacedAt: fromMicros(h.PlacedAt)}
+}
+
 // PlaceHold puts a subject's data under a legal hold (R-RETAIN-1):
 // another law or a court case requires keeping it, so a retention run
 // restricts what is due instead of destroying it. reason is the official
 // reference (law, case number). Errors: EInvalid (reason), ENotFound,
 // EConflict (destroyed), EForbidden.
-func (s *Service) PlaceHold(ctx context.Context, subjectID, reason string) (*store.LegalHold, error) {
+func (s *Service) PlaceHold(ctx context.Context, subjectID, reason string) (*HoldView, error) {
 	const action = "hold.place"
 	reason = strings.TrimSpace(reason)
 	var err error
@@ -40,7 +53,8 @@ func (s *Service) PlaceHold(ctx context.Context, subjectID, reason string) (*sto
 	if err != nil {
 		return nil, err
 	}
-	return h, nil
+	v := holdView(*h)
+	return &v, nil
 }
 
 // ReleaseHold ends a legal hold: the blocks it put on due data are lifted,
@@ -82,15 +96,16 @@ func (s *Service) ReleaseHold(ctx context.Context, holdID string) error {
 }
 
 // Holds lists the legal holds in force. Errors: EForbidden.
-func (s *Service) Holds(ctx context.Context) ([]store.LegalHold, error) {
+func (s *Service) Holds(ctx context.Context) ([]HoldView, error) {
 	if !s.mayRetain(ctx, true) {
 		return nil, s.Refuse(ctx, "hold.list", "", "", nil, s.denied(ctx, "", "your role may not see legal holds"))
 	}
 	hs, err := s.db.Read().Holds(ctx, "")
-	if hs == nil {
-		hs = []store.LegalHold{}
+	out := make([]HoldView, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, holdView(h))
 	}
-	return hs, err
+	return out, err
 }
 
 var retentionWords = map[string]map[string]string{

@@ -13,13 +13,13 @@ import (
 
 // LegalHold is a hold on a subject's data (R-RETAIN-1).
 type LegalHold struct {
-	ID         string `json:"id"`
-	SubjectID  string `json:"subjectId"`
-	Reason     string `json:"reason"`
-	PlacedBy   string `json:"placedBy"`
-	PlacedAt   int64  `json:"-"`
-	ReleasedBy string `json:"releasedBy,omitempty"`
-	ReleasedAt sql.NullInt64
+	ID         string        `json:"id"`
+	SubjectID  string        `json:"subjectId"`
+	Reason     string        `json:"reason"`
+	PlacedBy   string        `json:"placedBy"`
+	PlacedAt   int64         `json:"-"`
+	ReleasedBy string        `json:"releasedBy,omitempty"`
+	ReleasedAt sql.NullInt64 `json:"-"`
 }
 
 // RetentionAct is a batch of due data found by one run.
