@@ -50,7 +50,11 @@ var consoleAllowed = map[string][]string{
 	"/console/breaches/{id}/notice":                 nil, // takes an incident's id
 	"/console/breaches":                             {service.RoleResponsible, service.RoleAuditor, service.RoleAdmin},
 	"/console/requests":                             rightsReaders,
-	"/console/":                                     nil, // the console's not-found page
+	"/console/retention":                            auditors,
+	"/console/retention/acts/{id}/pdf":              nil,            // takes an act's id
+	"/console/statistics":                           principals[:7], // depersonalised: every member
+	"/console/statistics/extract.csv":               nil,            // 404 until an extract is made
+	"/console/":                                     nil,            // the console's not-found page
 }
 
 // staffSession creates a staff member with role, enrols a second factor,

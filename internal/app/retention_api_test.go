@@ -21,7 +21,7 @@ func TestRetentionAndStatisticsAPI(t *testing.T) {
 			}
 			problem := func(method, path string, body any, status int, field, rule string) {
 				t.Helper()
-					resp, data := a.do(t, method, path, body, nil)
+				resp, data := a.do(t, method, path, body, nil)
 				if resp.StatusCode != status || resp.Header.Get("Content-Type") != "application/problem+json" ||
 					!strings.Contains(string(data), `"`+rule+`"`) || (field != "" && !strings.Contains(string(data), `"`+field+`"`)) {
 					t.Errorf("%s %s: %d %s, want %d %s/%s", method, path, resp.StatusCode, data, status, field, rule)

@@ -46,7 +46,10 @@ type ControlReport struct {
 	BreachNoticesOverdue   int             `json:"breachNoticesOverdue"`
 	TransferNoticesPending int             `json:"transferNoticesPending"`
 	LastBackup             string          `json:"lastBackup"`           // "none" until backups record one
-	StoragePeriodsPassed   string          `json:"storagePeriodsPassed"` // from the retention plan (R-RETAIN-1)
+	StoragePeriodsPassed   string          `json:"storagePeriodsPassed"` // from the retention plan (R-RETAIN-1), in words
+	StorageDue             int             `json:"storageDue"`           // subjects with data past its period
+	StorageHeld            int             `json:"storageHeld"`          // of which under a legal hold
+	StoragePending         int             `json:"storagePending"`       // subjects in acts awaiting approval
 }
 
 // LatestControlReport returns the newest kept report, or nil when none has
@@ -111,6 +114,7 @@ func (s *Service) RunControlReport(ctx context.Context) (*ControlReport, error) 
 			held++
 		}
 	}
+	rep.StorageDue, rep.StorageHeld, rep.StoragePending = len(plan.Items), held, plan.Pending
 	rep.StoragePeriodsPassed = fmt.Sprintf("%d subjects with data past its storage period (%d under a legal hold); %d in acts awaiting approval",
 		len(plan.Items), held, plan.Pending)
 	if t, ok, _ := s.db.Read().Setting(ctx, "last-backup-verified"); ok {

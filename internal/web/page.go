@@ -108,7 +108,7 @@ func flashKey(key string) bool {
 }
 
 // comingPages are the pages of later issues, shown greyed in the navigation.
-var comingPages = []string{"retention", "statistics", "backups"}
+var comingPages = []string{"backups"}
 
 // nav is the one navigation of the console: the pages the role may use.
 func (c *Console) nav(l i18n.Lang, role derbes.Role, path string) []navItem {
@@ -136,6 +136,8 @@ func (c *Console) nav(l i18n.Lang, role derbes.Role, path string) []navItem {
 		{"nav.audit", "/console/audit", can(derbes.ActAudit)},
 		{"console.control.nav", "/console/reports/control", can(derbes.ActAudit)},
 		{"console.breaches.title", "/console/breaches", can(derbes.ActApprove, derbes.ActAdminister, derbes.ActAudit)},
+		{"nav.retention", "/console/retention", can(derbes.ActDestroy, derbes.ActAudit)},
+		{"nav.statistics", "/console/statistics", true},
 	}
 	var out []navItem
 	for _, it := range items {
