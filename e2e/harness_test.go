@@ -51,6 +51,7 @@ type env struct {
 	logs        *syncBuffer
 	name        string // prefix of the screenshot files
 	shots       int
+	rareID      string // the statistics test's rare applicant
 }
 
 type syncBuffer struct {
@@ -128,14 +129,7 @@ func system() context.Context {
 // seed creates the responsible person and three synthetic applicants under
 // P-4.1b, with the contract consent to P-4.1b, P-4.2a and P-4.2e.
 func (e *env) seed() {
-	st, err := e.svc.CreateStaff(system(), service.NewStaff{Name: memberName, Login: memberLogin, Role: service.RoleResponsible, Password: password})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.staffID = st.ID
-	if err := e.svc.Appoint(system(), st.ID, "2026-01-05", "№ 7-П"); err != nil {
-		e.t.Fatal(err)
-	}
+	e.seedStaff()
 	p41b := e.svc.Catalogue().Purpose("p4.1b")
 	for _, p := range demo.People(2026, 12) {
 		if p.Citizenship != "kz-citizen" || len(e.people) == 3 {
@@ -148,6 +142,18 @@ func (e *env) seed() {
 			e.t.Fatal(err)
 		}
 		e.people = append(e.people, p)
+	}
+}
+
+// seedStaff creates the responsible person, appointed.
+func (e *env) seedStaff() {
+	st, err := e.svc.CreateStaff(system(), service.NewStaff{Name: memberName, Login: memberLogin, Role: service.RoleResponsible, Password: password})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.staffID = st.ID
+	if err := e.svc.Appoint(system(), st.ID, "2026-01-05", "№ 7-П"); err != nil {
+		e.t.Fatal(err)
 	}
 }
 

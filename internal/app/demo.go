@@ -126,7 +126,7 @@ func seedDemoOrder(ctx context.Context, svc *service.Service, i int, subjectID s
 			return err
 		}
 	}
-	if i%8 == 3 {
+	if i%8 == 2 {
 		_, err = svc.OpenRequest(ctx, subjectID, service.NewRequest{Kind: "information", Channel: "portal", Details: "Какие мои данные вы храните?"})
 	}
 	return err

@@ -12,13 +12,18 @@ import (
 type retentionData struct {
 	Plan     *service.RetentionPlan
 	At       string // the preview date, YYYY-MM-DD
-	Items    []retentionRow
+	Items    []retentionRow // the first maxPlanRows of the plan
+	More     int            // items not shown (the CLI and API list them all)
 	Acts     []service.RetentionAct
 	Holds    []service.HoldView
 	Auto     bool
 	Manage   bool  // the responsible person: run, approve, holds, mode
 	HoldForm *form // nil unless Manage
 }
+
+// maxPlanRows bounds the preview table: a page of a few thousand rows
+// helps nobody; the summary counts them all.
+const maxPlanRows = 50
 
 type retentionRow struct {
 	service.RetentionItem
@@ -60,7 +65,11 @@ func (c *Console) retentionData(p *page, r *http.Request, at string) (*retention
 	if d.Plan, err = c.svc.RetentionPreview(ctx, when); err != nil {
 		return nil, err
 	}
-	for _, it := range d.Plan.Items {
+	for i, it := range d.Plan.Items {
+		if i == maxPlanRows {
+			d.More = len(d.Plan.Items) - i
+			break
+		}
 		row := retentionRow{RetentionItem: it}
 		for _, k := range it.Categories {
 			if cat := c.svc.Catalogue().Category(k); cat != nil {

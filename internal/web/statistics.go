@@ -61,7 +61,8 @@ func (c *Console) StatisticsPage(w http.ResponseWriter, r *http.Request) error {
 func (c *Console) statCharts(p *page, x *service.StatsExtract) []statChart {
 	empty := p.T("console.stats.empty_chart")
 	opt := func(key string) chart.Options {
-		return chart.Options{Title: p.T("console.stats.chart." + key), Empty: empty}
+		// 480 units across: labels stay legible when a card is ~450 px wide.
+		return chart.Options{Title: p.T("console.stats.chart." + key), Empty: empty, Width: 480}
 	}
 	country := func(v string) string {
 		if len(v) == 2 && v == strings.ToUpper(v) {
