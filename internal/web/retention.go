@@ -11,7 +11,7 @@ import (
 
 type retentionData struct {
 	Plan     *service.RetentionPlan
-	At       string // the preview date, YYYY-MM-DD
+	At       string         // the preview date, YYYY-MM-DD
 	Items    []retentionRow // the first maxPlanRows of the plan
 	More     int            // items not shown (the CLI and API list them all)
 	Acts     []service.RetentionAct
