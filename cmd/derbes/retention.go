@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -18,7 +19,7 @@ import (
 func runRetention(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	const use = "usage: derbes retention preview [--at YYYY-MM-DD] | run | approve ACT-ID [--json] [flags]"
 	if len(args) == 0 {
-		return fmt.Errorf(use)
+		return errors.New(use)
 	}
 	sub := args[0]
 	fs := newFlagSet("retention "+sub, stderr)
@@ -71,7 +72,7 @@ func runRetention(ctx context.Context, args []string, getenv func(string) string
 			fmt.Fprintf(stdout, "act %s: %s\n", act.ID, act.Status)
 		}
 	default:
-		return fmt.Errorf(use)
+		return errors.New(use)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
