@@ -173,3 +173,57 @@ func column(t *testing.T, db *store.DB, q string) []string {
 	}
 	return out
 }
+
+// covers R-RETAIN-1, R-RETAIN-2: "retention preview --at", "stats export"
+// and their refusals, on both engines.
+func TestRetentionAndStatsCommands(t *testing.T) {
+	for _, engine := range dbtest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			env := map[string]string{"DERBES_DATA": dir, "DERBES_OPERATOR_NAME": "Test operator", "DERBES_OPERATOR_BIN": app.ExampleBIN}
+			if engine == dbtest.Postgres {
+				env["DERBES_DB"] = dbtest.PostgresURL(t)
+			}
+			cfg := app.Config{DataDir: dir, DB: env["DERBES_DB"], Location: "KZ", OperatorName: "Test operator", OperatorBIN: app.ExampleBIN}
+			svc, err := app.OpenService(ctx, cfg, slog.New(slog.DiscardHandler), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := app.SeedDemo(ctx, svc, 40); err != nil {
+				t.Fatal(err)
+			}
+			svc.Close(ctx)
+
+			out, err := runCmd(t, env, "retention", "preview")
+			if err != nil || !strings.Contains(out, "40 subjects examined, 0 with data due") {
+				t.Errorf("preview now: %v\n%s", err, out)
+			}
+			out, err = runCmd(t, env, "retention", "preview", "--at", "2031-01-01")
+			if err != nil || strings.Contains(out, " 0 with data due") || !strings.Contains(out, "destroy") || !strings.Contains(out, "p4.1b") {
+				t.Errorf("preview in 2031: %v\n%s", err, out)
+			}
+			if out, err := runCmd(t, env, "retention", "preview", "--at", "soon"); err == nil || !strings.Contains(err.Error(), "--at") {
+				t.Errorf("a bad date: %v\n%s", err, out)
+			}
+			if _, err := runCmd(t, env, "retention", "approve", "no-such-act"); err == nil {
+				t.Error("approving an unknown act succeeded")
+			}
+			if _, err := runCmd(t, env, "retention", "frobnicate"); err == nil {
+				t.Error("an unknown retention command succeeded")
+			}
+			csvPath := dir + "/extract.csv"
+			out, err = runCmd(t, env, "stats", "export", "--k", "3", "--out", csvPath)
+			data, rerr := os.ReadFile(csvPath)
+			if err != nil || rerr != nil || !strings.HasPrefix(string(data), "age,region,citizenship,studyCountry,field,year\n") || !strings.Contains(out, "(k=3)") {
+				t.Errorf("stats export: %v %v\n%s\n%s", err, rerr, out, data)
+			}
+			if _, err := runCmd(t, env, "stats", "export", "--k", "1", "--out", dir+"/bad.csv"); err == nil {
+				t.Error("k=1 was accepted")
+			}
+			if _, err := os.Stat(dir + "/bad.csv"); err == nil {
+				t.Error("a refused export left a file")
+			}
+		})
+	}
+}

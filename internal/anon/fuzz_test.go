@@ -3,6 +3,7 @@ package anon
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -64,6 +65,30 @@ func FuzzAnonymise(f *testing.F) {
 		again, err := Anonymise(rows, attrs, k, maxSuppress)
 		if err != nil || !slices.Equal(again.Levels, res.Levels) || !slices.EqualFunc(again.Rows, res.Rows, slices.Equal) {
 			t.Fatal("a second call gave a different result")
+		}
+	})
+}
+
+// FuzzTextClassifiers feeds free text (an address, a programme name as
+// typed by anyone) to RegionOf and FieldOf: they never panic and only ever
+// answer a key of their hierarchy, so no typed text can reach a release.
+func FuzzTextClassifiers(f *testing.F) {
+	for _, s := range []string{"г. Алматы, ул. Абая, 1", "Алматинская обл., г. Қонаев", "Ұлытау облысы", "Almaty region",
+		"Information systems", "Халықаралық қатынастар", "", "\xff\xfe", strings.Repeat("обл. ", 1000)} {
+		f.Add(s)
+	}
+	regions := map[string]bool{}
+	for _, k := range []string{"astana", "almaty", "shymkent", "akmola", "aktobe", "almaty-region", "atyrau", "east-kazakhstan", "zhambyl",
+		"west-kazakhstan", "karaganda", "kostanay", "kyzylorda", "mangystau", "pavlodar", "north-kazakhstan", "turkistan", "abai",
+		"zhetysu", "ulytau", "abroad", Unknown} {
+		regions[k] = true
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if r := RegionOf(s); !regions[r] {
+			t.Fatalf("RegionOf(%q) = %q, not a region key", s, r)
+		}
+		if k := FieldOf(s); k == "" || field(k, 0) != k {
+			t.Fatalf("FieldOf(%q) = %q, not a field key", s, k)
 		}
 	})
 }

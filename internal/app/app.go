@@ -52,6 +52,7 @@ type Config struct {
 	BackupEvery          time.Duration // 0: no scheduled backups
 	BackupKeep           int           // generations kept in BackupDir
 	backupDelay          time.Duration // before a due first backup; a minute when 0 (tests shorten it)
+	StatsK               int           // k of the scheduled statistics extract (R-RETAIN-2); 5 when 0
 	SMTP                 mail.Config
 	SMS                  sms.Config
 }
@@ -163,6 +164,11 @@ func openService(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Wr
 	}
 	opt.Operator = service.Operator{Name: cfg.OperatorName, BIN: cfg.OperatorBIN, Location: strings.ToUpper(cfg.Location)}
 	opt.Logger = log
+	if cfg.StatsK != 0 && (cfg.StatsK < 2 || cfg.StatsK > 1000) {
+		db.Close()
+		return nil, nil, fmt.Errorf("config: --stats-k: k is between 2 and 1000 (got %d)", cfg.StatsK)
+	}
+	opt.StatsK = cfg.StatsK
 	svc, err := service.New(ctx, db, master, cat, opt)
 	if err != nil {
 		db.Close()
