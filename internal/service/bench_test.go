@@ -1,7 +1,10 @@
 package service
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
@@ -78,6 +81,53 @@ func BenchmarkSearchByIIN(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkRetentionAndStats measures a retention preview and a statistics
+// extract over a population of 2,000 applicants (DERBES_STATS_N), per
+// subject, against a baseline measured in the same run: walking the same
+// subjects and reading only their consent histories.
+func BenchmarkRetentionAndStats(b *testing.B) {
+	n := 2000
+	if s := os.Getenv("DERBES_STATS_N"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	for _, engine := range dbtest.Engines() {
+		e := newEnv(b, engine)
+		_, _ = e.statsPopulation(b, n)
+		perSubject := func(b *testing.B, f func() error) {
+			b.ResetTimer()
+			for b.Loop() {
+				if err := f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n+1), "ns/subject")
+		}
+		b.Run(engine+"/baseline-consents", func(b *testing.B) {
+			perSubject(b, func() error {
+				c := e.db.Read()
+				for after := ""; ; {
+					ids, err := c.SubjectIDs(context.Background(), after, 500)
+					if err != nil || len(ids) == 0 {
+						return err
+					}
+					after = ids[len(ids)-1]
+					for _, id := range ids {
+						if _, err := c.Consents(context.Background(), id); err != nil {
+							return err
+						}
+					}
+				}
+			})
+		})
+		b.Run(engine+"/retention-preview", func(b *testing.B) {
+			perSubject(b, func() error { _, err := e.svc.RetentionPreview(e.ctx, time.Time{}); return err })
+		})
+		b.Run(engine+"/stats-extract", func(b *testing.B) {
+			perSubject(b, func() error { _, err := e.svc.MakeStatsExtract(e.ctx, 5); return err })
 		})
 	}
 }

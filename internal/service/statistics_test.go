@@ -21,7 +21,7 @@ import (
 // third without consent to statistics) with an order each, in parallel,
 // and one rare applicant: stateless, 41, studying archaeology in New
 // Zealand. It returns the rare subject's id and the consenting count.
-func (e *env) statsPopulation(t *testing.T, n int) (rare string, consenting int) {
+func (e *env) statsPopulation(t testing.TB, n int) (rare string, consenting int) {
 	t.Helper()
 	countries := []string{"KZ", "KZ", "KZ", "KZ", "KZ", "RU", "RU", "TR", "CN", "KR"}
 	unis := map[string]string{}
