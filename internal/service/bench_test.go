@@ -3,9 +3,9 @@ package service
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strconv"
-	"math/rand/v2"
 	"sync/atomic"
 	"testing"
 	"time"
