@@ -273,6 +273,7 @@ func (s *Service) RunScheduled(ctx context.Context) ([]string, error) {
 		{"escalate-requests", time.Hour, func(ctx context.Context) error { _, err := s.EscalateOverdue(ctx); return err }},
 		{"transfer-notices", time.Hour, func(ctx context.Context) error { _, err := s.SendTransferNotices(ctx); return err }},
 		{"retention", 24 * time.Hour, func(ctx context.Context) error { _, _, err := s.RunRetention(ctx); return err }},
+		{"application-drafts", 15 * time.Minute, func(ctx context.Context) error { _, err := s.PurgeDrafts(ctx); return err }},
 		{"statistics", 24 * time.Hour, func(ctx context.Context) error { _, err := s.MakeStatsExtract(ctx, s.statsK); return err }},
 	}
 	var ran []string

@@ -76,7 +76,7 @@ func TestInternalControlReport(t *testing.T) {
 func TestScheduledJobsRunOncePerPeriod(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
 		ran, err := e.svc.RunScheduled(context.Background())
-		if err != nil || len(ran) != 5 {
+		if err != nil || len(ran) != 6 {
 			t.Fatalf("first run: %v %v", err, ran)
 		}
 		if ran, err := e.svc.RunScheduled(context.Background()); err != nil || len(ran) != 0 {

@@ -32,19 +32,20 @@ type Operator struct {
 
 // Service is derbes's application layer. It is safe for concurrent use.
 type Service struct {
-	db       *store.DB
-	cat      *derbes.Catalogue
-	kr       *vault.Keyring
-	operator Operator
-	cal      *calendar.Calendar
-	mail     mail.Sender
-	sms      sms.Sender
-	lockFor  time.Duration
-	pwSlots  chan struct{} // bounds concurrent argon2id checks
-	observer Observer
-	log      *slog.Logger
-	now      func() time.Time
-	statsK   int
+	db        *store.DB
+	cat       *derbes.Catalogue
+	kr        *vault.Keyring
+	operator  Operator
+	cal       *calendar.Calendar
+	mail      mail.Sender
+	sms       sms.Sender
+	lockFor   time.Duration
+	pwSlots   chan struct{} // bounds concurrent argon2id checks
+	observer  Observer
+	log       *slog.Logger
+	now       func() time.Time
+	statsK    int
+	draftLife time.Duration
 }
 
 // Options configure New.
@@ -58,6 +59,8 @@ type Options struct {
 	Now      func() time.Time // the clock; time.Now when nil
 	// StatsK is the k of the scheduled statistics extract (R-RETAIN-2); 5 when 0.
 	StatsK int
+	// DraftTTL is how long an online application draft lives; DraftTTL when 0.
+	DraftTTL time.Duration
 }
 
 // New opens the service over db: it records the catalogue as version 1 when
@@ -66,7 +69,7 @@ type Options struct {
 // store's committer. cat is the catalogue to install on a new database; an
 // existing database keeps its own approved version.
 func New(ctx context.Context, db *store.DB, master vault.Master, cat *derbes.Catalogue, opt Options) (*Service, error) {
-	s := &Service{db: db, operator: opt.Operator, cal: opt.Calendar, mail: opt.Mail, sms: opt.SMS, log: opt.Logger, now: opt.Now, statsK: opt.StatsK}
+	s := &Service{db: db, operator: opt.Operator, cal: opt.Calendar, mail: opt.Mail, sms: opt.SMS, log: opt.Logger, now: opt.Now, statsK: opt.StatsK, draftLife: opt.DraftTTL}
 	if s.cal == nil {
 		cal, err := calendar.Default()
 		if err != nil {

@@ -28,6 +28,10 @@ type NewSubject struct {
 	// before the policy), for storage only (R-BASIS-5). Only an
 	// administrator's import may do it.
 	Legacy bool
+	// codeChecked: the consent's one-time code is judged inside the
+	// create's own transaction (an online application), so an electronic
+	// consent may come with the create.
+	codeChecked bool
 }
 
 // SubjectUpdate is a request to record new versions of values.
@@ -89,6 +93,7 @@ type pendingCreate struct {
 	subj  derbes.Subject
 	ev    *derbes.ConsentEvent
 	key   store.WrappedKey
+	sk    *vault.SubjectKey // to seal the create's documents in the same transaction
 	rows  []store.StoredValue
 	idx   []store.IndexEntry
 	vals  []checked
@@ -114,7 +119,7 @@ func (s *Service) buildCreate(ctx context.Context, in NewSubject) (*pendingCreat
 	principal := derbes.PrincipalFrom(ctx)
 	pc := &pendingCreate{s: s, cats: cats, p: p, vals: vals, basis: basis,
 		subj: derbes.Subject{ID: id, Kind: in.Kind, Citizenship: in.Citizenship, CreatedAt: now, CreatedBy: principal.ID, Legacy: in.Legacy},
-		key:  store.WrappedKey{Purpose: p.Code, KeyVersion: kv, Wrapped: wrapped}}
+		key:  store.WrappedKey{Purpose: p.Code, KeyVersion: kv, Wrapped: wrapped}, sk: sk}
 	pc.rows, pc.idx = s.seal(sk, id, p.Code, vals, in.Source, principal.ID, now, nil)
 	if terms != nil {
 		pc.ev = &derbes.ConsentEvent{ID: newID(), SubjectID: id, Kind: derbes.EventGive, Terms: terms, At: now, RecordedBy: principal.ID}
@@ -184,7 +189,7 @@ func (s *Service) prepareCreate(ctx context.Context, in NewSubject) (*derbes.Pur
 		if terms, err = s.terms(ctx, *in.Consent); err != nil {
 			return fail(err)
 		}
-		if terms.Form == derbes.FormCode {
+		if terms.Form == derbes.FormCode && !in.codeChecked {
 			// A code goes to a subject's address; before the subject exists
 			// there is none to check it against.
 			return fail(derbes.Invalid("consent.form", "code-after-create", "confirm an electronic consent by code once the subject exists"))

@@ -468,3 +468,15 @@ CREATE TABLE stat_extracts (
   body    TEXT NOT NULL,
   made_by TEXT NOT NULL
 );
+-- Online applications in progress (the online-application issue): a
+-- draft is keyed by its token's hash and sealed under a key of its own,
+-- destroyed on submission or when it expires; nothing of it is a
+-- subject's record until the applicant confirms.
+CREATE TABLE application_drafts (
+  id_hash     BYTEA PRIMARY KEY,
+  key_version BIGINT NOT NULL,
+  wrapped     BYTEA NOT NULL,
+  body        BYTEA NOT NULL,
+  created_at  BIGINT NOT NULL,
+  expires_at  BIGINT NOT NULL
+);

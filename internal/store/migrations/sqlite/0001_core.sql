@@ -468,3 +468,15 @@ CREATE TABLE stat_extracts (
   body    TEXT NOT NULL,
   made_by TEXT NOT NULL
 );
+-- Online applications in progress (the online-application issue): a
+-- draft is keyed by its token's hash and sealed under a key of its own,
+-- destroyed on submission or when it expires; nothing of it is a
+-- subject's record until the applicant confirms.
+CREATE TABLE application_drafts (
+  id_hash     BLOB PRIMARY KEY,
+  key_version INTEGER NOT NULL,
+  wrapped     BLOB NOT NULL,
+  body        BLOB NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+);

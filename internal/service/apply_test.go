@@ -1,0 +1,190 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/mail"
+	"github.com/derbes-kz/derbes/internal/mailtest"
+)
+
+var pdfScan = []byte("%PDF-1.4\n% synthetic passport scan\n")
+
+// covers the online-application issue (done-when: the form for
+// admission-only in Kazakhstan asks for no category outside those
+// purposes, and a crafted request adding one is refused); P-2.3c, P-4.1b,
+// P-7.1, R-APPLY-1, R-BASIS-2: an applicant verifies an e-mail, applies,
+// confirms by a second code, and one transaction records the subject, the
+// contract consent and the separate P-4.2b1 consent naming the
+// institutions and the cross-border country, the order and the scan; the
+// draft is gone.
+func TestOnlineApplication(t *testing.T) {
+	srv := mailtest.Start(t)
+	sender, err := mail.NewSMTP(srv.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eachEngine(t, func(t *testing.T, e *env) {
+		e = newEnvWith(t, string(e.db.Engine()), Options{Mail: sender})
+		reg := e.recipients(t)
+		ctx := context.Background()
+		address := "applicant-" + string(e.db.Engine()) + "@example.kz"
+		code := func() string {
+			t.Helper()
+			m := codeRE.FindStringSubmatch(srv.WaitFor(t, address, 10*time.Second).Text)
+			if m == nil {
+				t.Fatal("no code in the message")
+			}
+			return m[1]
+		}
+		tok, ch, err := e.svc.ApplyBegin(ctx, address, "kk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Before verification the draft is no draft.
+		if _, err := e.svc.ApplyDraft(ctx, tok); derbes.CodeOf(err) != derbes.EUnauthorized {
+			t.Fatalf("unverified draft: %v", err)
+		}
+		c := code()
+		wantErr(t, e.svc.ApplyVerify(ctx, tok, ch.ID, "000000"), derbes.EInvalid, "code", "code-wrong")
+		if err := e.svc.ApplyVerify(ctx, tok, ch.ID, c); err != nil {
+			t.Fatal(err)
+		}
+		// Admission only, in Kazakhstan: the form asks for the categories of
+		// P-4.2b1 and nothing else.
+		err = e.svc.ApplyChoose(ctx, tok, ApplyChoices{Citizenship: "kz-citizen", Services: []string{"admission"}, Institutions: []string{reg.kzUni}, AcademicYear: "2026/2027", Programme: "Информатика"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		asked := e.svc.ApplyCategories([]string{"admission"})
+		for _, k := range asked {
+			if !e.svc.Catalogue().Purpose("p4.2b1").Covers(k) {
+				t.Errorf("admission asks for %s, which P-4.2b1 does not use", k)
+			}
+		}
+		for _, k := range []string{"military_registration", "income", "workplace", "position", "tax_status"} {
+			if slices.Contains(asked, k) {
+				t.Errorf("admission asks for %s", k)
+			}
+		}
+		vals := map[string]string{"full_name": "Серікқызы Айгерім Нұрланқызы", "iin": "980514301233", "passport_number": "N12345678"}
+		// A crafted request adds what the services do not need: refused, nothing kept.
+		crafted := map[string]string{"full_name": vals["full_name"], "position": "инженер"}
+		wantErr(t, e.svc.ApplyData(ctx, tok, crafted, nil), derbes.EForbidden, "values.position", "category-outside-purpose")
+		wantErr(t, e.svc.ApplyData(ctx, tok, map[string]string{"iin": "980514301234"}, nil), derbes.EInvalid, "values.iin", "iin-checksum")
+		wantErr(t, e.svc.ApplyData(ctx, tok, nil, []DraftFile{{Category: "identity_scan", ContentType: "application/pdf", Data: []byte("MZ\x90\x00 not a pdf")}}),
+			derbes.EInvalid, "files.identity_scan", "scan-type")
+		if d, _ := e.svc.ApplyDraft(ctx, tok); len(d.Values) != 0 || len(d.Files) != 0 {
+			t.Fatalf("refused data was kept: %+v", d.Values)
+		}
+		if err := e.svc.ApplyData(ctx, tok, vals, []DraftFile{{Category: "identity_scan", ContentType: "application/pdf", Data: pdfScan}}); err != nil {
+			t.Fatal(err)
+		}
+		// Now a Russian university too: the statement names Russia.
+		if err := e.svc.ApplyChoose(ctx, tok, ApplyChoices{Citizenship: "kz-citizen", Services: []string{"admission"}, Institutions: []string{reg.kzUni, reg.ruUni}, AcademicYear: "2026/2027", Programme: "Информатика"}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := e.svc.ApplyPreview(ctx, tok)
+		if err != nil || !slices.Equal(st.CrossBorder, []string{"RU"}) || len(st.Missing) != 0 || !slices.Contains(st.Optional, "p4.2b1") || slices.Contains(st.Optional, "p4.2b2") {
+			t.Fatalf("statement %+v %v", st, err)
+		}
+		before := e.count("subjects")
+		wantErrOf := func(err error, code derbes.ErrorCode, rule string) {
+			t.Helper()
+			if derbes.CodeOf(err) != code || derbes.RuleOf(err) != rule {
+				t.Errorf("got %v, want %s/%s", err, code, rule)
+			}
+		}
+		_, err = e.svc.ApplyConfirm(ctx, tok, []string{"p4.2b3"})
+		wantErrOf(err, derbes.EInvalid, "purpose-unknown")
+		ch2, err := e.svc.ApplyConfirm(ctx, tok, []string{"p4.2b1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2 := code()
+		_, err = e.svc.ApplySubmit(ctx, tok, ch2.ID, "111111")
+		wantErrOf(err, derbes.EInvalid, "code-wrong")
+		if e.count("subjects") != before || e.count("orders") != 0 {
+			t.Fatal("a wrong code wrote something")
+		}
+		res, err := e.svc.ApplySubmit(ctx, tok, ch2.ID, c2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := e.count("application_drafts"); n != 0 {
+			t.Errorf("%d drafts after submission", n)
+		}
+		ks, err := e.svc.Consents(e.ctx, res.SubjectID)
+		if err != nil || len(ks) != 2 {
+			t.Fatalf("consents %+v %v", ks, err)
+		}
+		for _, k := range ks {
+			if k.Form != derbes.FormCode || k.Evidence.ChallengeID != ch2.ID || k.Evidence.ConfirmedAt == nil || k.Language != "kk" {
+				t.Errorf("consent %v: evidence %+v form %s", k.Purposes, k.Evidence, k.Form)
+			}
+			if slices.Contains(k.Purposes, "p4.2b1") && (!k.CrossBorder || !slices.Equal(k.Countries, []string{"RU"}) || len(k.Recipients) != 2) {
+				t.Errorf("P-4.2b1 consent %+v", k.ConsentTerms)
+			}
+		}
+		v, err := e.svc.Subject(e.ctx, res.SubjectID, "p4.1b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for k := range v.Values {
+			got = append(got, k)
+		}
+		slices.Sort(got)
+		if want := []string{"email", "full_name", "iin", "passport_number"}; !slices.Equal(got, want) {
+			t.Errorf("stored %v, want %v", got, want)
+		}
+		orders, err := e.svc.Orders(e.ctx, res.SubjectID)
+		if err != nil || len(orders) != 1 || orders[0].Status != "submitted" || len(orders[0].Institutions) != 2 {
+			t.Fatalf("orders %+v %v", orders, err)
+		}
+		docs, err := e.db.Read().OrderFiles(ctx, res.SubjectID, orders[0].ID)
+		if err != nil || len(docs) != 1 || docs[0].Category != "identity_scan" {
+			t.Errorf("documents %+v %v", docs, err)
+		}
+		var byApplicant int
+		e.db.Raw().QueryRow(`SELECT COUNT(*) FROM audit_log WHERE actor = $1 AND action IN ('subject.create', 'consent.give', 'order.create', 'order.document')`,
+			"subject:"+res.SubjectID).Scan(&byApplicant)
+		if byApplicant != 5 {
+			t.Errorf("%d audit entries by the applicant, want 5 (subject, two consents, order, document)", byApplicant)
+		}
+		// The token is spent.
+		if _, err := e.svc.ApplySubmit(ctx, tok, ch2.ID, c2); derbes.CodeOf(err) != derbes.EUnauthorized {
+			t.Errorf("second submit: %v", err)
+		}
+	})
+}
+
+// covers the online-application issue (done-when: an abandoned draft is
+// destroyed after its configured time, with a clock).
+func TestAbandonedDraftDestroyed(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		clock := &clockT{t: time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)}
+		e = newEnvWith(t, string(e.db.Engine()), Options{Now: clock.now, DraftTTL: 2 * time.Hour})
+		tok, _, err := e.svc.ApplyBegin(context.Background(), "+77011234567", "ru")
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.t = clock.t.Add(119 * time.Minute)
+		if n, err := e.svc.PurgeDrafts(context.Background()); err != nil || n != 0 || e.count("application_drafts") != 1 {
+			t.Fatalf("purge before the time: %d %v", n, err)
+		}
+		clock.t = clock.t.Add(2 * time.Minute)
+		if _, err := e.svc.ApplyDraft(context.Background(), tok); derbes.RuleOf(err) != "draft-expired" {
+			t.Errorf("an expired draft opened: %v", err)
+		}
+		if n, err := e.svc.PurgeDrafts(context.Background()); err != nil || n != 1 || e.count("application_drafts") != 0 {
+			t.Fatalf("purge after the time: %d %v", n, err)
+		}
+		if a := e.lastAudit(); a.Action != "apply.drafts-destroyed" {
+			t.Errorf("the destruction is not audited: %+v", a)
+		}
+	})
+}
