@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/i18n"
 )
@@ -218,4 +221,17 @@ func Download(w http.ResponseWriter, contentType, name string, body []byte) erro
 	h.Set("Cache-Control", "no-store")
 	_, err := w.Write(body)
 	return err
+}
+
+// CountryName is the country's name in l ("RU" → "Russia", "Россия",
+// "Ресей"), or the code when it has none.
+func CountryName(l i18n.Lang, code string) string {
+	r, err := language.ParseRegion(code)
+	if err != nil {
+		return code
+	}
+	if n := display.Regions(language.Make(string(l))).Name(r); n != "" {
+		return n
+	}
+	return code
 }

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,6 +57,9 @@ func (p *Portal) page(w http.ResponseWriter, r *http.Request, titleKey string) *
 func safeNext(next string) string {
 	switch {
 	case next == signinPath, next == mePath, next == "/portal/requests/new", next == "/portal/code":
+		return next
+	case next == applyPath, slices.Contains(applySteps, strings.TrimPrefix(next, applyPath+"/")), next == applyPath+"/code", next == applyPath+"/data",
+		next == applyPath+"/services", next == applyPath+"/done":
 		return next
 	case strings.HasPrefix(next, "/portal/consents/") && strings.HasSuffix(next, "/withdraw") &&
 		!strings.ContainsAny(next, "\\\r\n\t?#") && strings.Count(next, "/") == 4:

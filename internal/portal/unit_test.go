@@ -31,7 +31,8 @@ func TestMessagesExist(t *testing.T) {
 		for _, k := range []string{"portal.source.subject", "portal.source.staff", "portal.source.import", "portal.source.third-party",
 			"portal.status.open", "portal.status.in-progress", "portal.status.done", "portal.status.refused",
 			"portal.from.order-closed", "portal.from.contract-ended", "portal.from.consent-ended", "portal.from.employment-ended",
-			"portal.from.collected", "portal.period.years", "portal.period.months", "portal.new.term"} {
+			"portal.from.collected", "portal.period.years", "portal.period.months", "portal.new.term",
+			"portal.apply.step.contact", "portal.apply.step.services", "portal.apply.step.data", "portal.apply.step.consent", "portal.apply.step.confirm"} {
 			if !msgs.Has(l, k) {
 				t.Errorf("%s: no message %s", l, k)
 			}

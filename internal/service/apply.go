@@ -221,15 +221,16 @@ func (s *Service) ApplyChoose(ctx context.Context, token string, in ApplyChoices
 	ctx = derbes.WithPrincipal(ctx, System("apply"))
 	in.Programme = strings.TrimSpace(in.Programme)
 	var err error
+	// In the order the form shows them: the first error is the first field.
 	switch {
-	case !s.cat.HasCitizenship(in.Citizenship):
-		err = derbes.Invalid("citizenship", "citizenship-status", "choose the citizenship status")
 	case len(in.Services) == 0:
 		err = derbes.Invalid("services", "required", "choose at least one service")
 	case slices.ContainsFunc(in.Services, func(sv string) bool { return serviceNeeds[sv] == "" }):
 		err = derbes.Invalid("services", "service-unknown", "services are admission, visa-invitation and insurance")
 	case len(in.Institutions) == 0 || len(in.Institutions) > 10:
 		err = derbes.Invalid("institutions", "required", "choose from one to ten institutions")
+	case !s.cat.HasCitizenship(in.Citizenship):
+		err = derbes.Invalid("citizenship", "citizenship-status", "choose the citizenship status")
 	case !academicYear.MatchString(in.AcademicYear):
 		err = derbes.Invalid("academicYear", "academic-year", "the academic year is like 2026/2027")
 	case len(in.Programme) > 300 || checkText(in.Programme) != nil:
@@ -345,3 +346,13 @@ func (s *Service) checkApplyData(ctx context.Context, d *Draft, values map[strin
 // ApplyScanType is the content type of a document by its content ("" for
 // anything but PDF, JPEG or PNG).
 func ApplyScanType(data []byte) string { return scanType(data) }
+
+// Institutions lists the registry's active educational organisations an
+// applicant may choose (no personal data: organisations only), by name.
+func (s *Service) Institutions(ctx context.Context) ([]store.Recipient, error) {
+	all, err := s.db.Read().Recipients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(r store.Recipient) bool { return r.Kind != "education-org" || !r.Active }), nil
+}

@@ -314,3 +314,18 @@ func (s *Service) AttachOrderDocument(ctx context.Context, orderID, category str
 	}
 	return info, nil
 }
+
+// OrderQueue lists the newest orders waiting for staff (status submitted,
+// up to limit): ids, services, institutions and dates, no values. The
+// listing is audited. Errors: EForbidden.
+func (s *Service) OrderQueue(ctx context.Context, limit int) ([]store.Order, error) {
+	const action = "order.queue"
+	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActRead, orderPurpose) {
+		return nil, s.Refuse(ctx, action, "", orderPurpose, nil, s.denied(ctx, "", "your role may not read orders"))
+	}
+	os, err := s.db.Read().OrdersByStatus(ctx, "submitted", max(1, min(limit, 200)))
+	if err != nil {
+		return nil, err
+	}
+	return os, s.db.Audit(ctx, s.entry(ctx, action, "", orderPurpose, nil, derbes.OutcomeOK, ""))
+}

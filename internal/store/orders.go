@@ -121,3 +121,22 @@ func (c Conn) OrderEvents(ctx context.Context, orderID string) ([]OrderEvent, er
 	}
 	return out, rows.Err()
 }
+
+// OrdersByStatus returns up to limit orders in status, newest first: a
+// queue for staff.
+func (c Conn) OrdersByStatus(ctx context.Context, status string, limit int) ([]Order, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT `+orderCols+` FROM orders WHERE status = $1 ORDER BY created_at DESC LIMIT $2`, status, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list orders: %w", err)
+	}
+	defer rows.Close()
+	var out []Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

@@ -20,6 +20,14 @@ import (
 const documentAccept = ".pdf,.jpg,.jpeg,.png"
 
 // ordersData is the orders section of a subject's page (R-APPLY-1).
+// queueRow is an order waiting for staff, in the queue of the orders page.
+type queueRow struct {
+	ID, SubjectID, Year string
+	Created             time.Time
+	Services            []string
+	Institutions        int
+}
+
 type ordersData struct {
 	Orders         []*orderRow
 	Err            string
@@ -194,11 +202,23 @@ func (c *Console) OrdersPage(w http.ResponseWriter, r *http.Request) error {
 	p := c.page(w, r, "console.orders.title")
 	f := c.searchForm(p, role)
 	f.Fields = f.Fields[1:] // the purpose is P-4.1b, sent hidden
+	queue, err := c.svc.OrderQueue(ctx, 50)
+	if err != nil {
+		return err
+	}
 	d := struct {
 		Form     *form
 		Purpose  *derbes.Purpose
 		Registry bool
-	}{f, c.svc.Catalogue().Purpose(orderPurpose), c.mayReadRegistry(role)}
+		Queue    []queueRow
+	}{f, c.svc.Catalogue().Purpose(orderPurpose), c.mayReadRegistry(role), nil}
+	for _, o := range queue {
+		row := queueRow{ID: o.ID, SubjectID: o.SubjectID, Created: time.UnixMicro(o.CreatedAt), Year: o.AcademicYear, Institutions: len(o.Institutions)}
+		for _, sv := range o.Services {
+			row.Services = append(row.Services, p.T("console.orders.service."+sv))
+		}
+		d.Queue = append(d.Queue, row)
+	}
 	p.Data = &d
 	return c.render(w, http.StatusOK, "orders", p)
 }

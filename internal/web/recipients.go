@@ -7,9 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
-
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/catalogue"
 	"github.com/derbes-kz/derbes/internal/htmlkit"
@@ -59,18 +56,8 @@ var countryCodes = func() []string {
 	return out
 }()
 
-// countryName is the country's name in l ("RU" → "Russia", "Россия",
-// "Ресей"), or the code when it has none.
-func countryName(l i18n.Lang, code string) string {
-	r, err := language.ParseRegion(code)
-	if err != nil {
-		return code
-	}
-	if n := display.Regions(language.Make(string(l))).Name(r); n != "" {
-		return n
-	}
-	return code
-}
+// countryName is the country's name in l (htmlkit.CountryName).
+func countryName(l i18n.Lang, code string) string { return htmlkit.CountryName(l, code) }
 
 // countryOptions lists the countries by name in the page's language,
 // Kazakhstan first.
