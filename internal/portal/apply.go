@@ -2,6 +2,7 @@ package portal
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -118,7 +119,11 @@ func (p *Portal) ApplyBegin(w http.ResponseWriter, r *http.Request) error {
 	var tok string
 	var ch *service.Challenge
 	if address != "" {
-		tok, ch, err = p.svc.ApplyBegin(r.Context(), address, string(p.lang(r)))
+		host, _, serr := net.SplitHostPort(r.RemoteAddr)
+		if serr != nil {
+			host = r.RemoteAddr
+		}
+		tok, ch, err = p.svc.ApplyBegin(r.Context(), address, string(p.lang(r)), host)
 	}
 	if err != nil {
 		pg, d := p.applyPage(w, r, 1)

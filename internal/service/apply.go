@@ -28,6 +28,9 @@ const (
 	DraftTTL = 6 * time.Hour
 	// maxDraftFiles bounds the documents of one application.
 	maxDraftFiles = 8
+	// ApplyPerOrigin bounds the applications one network address may
+	// start in an hour (the codes per contact have their own limit).
+	ApplyPerOrigin = 20
 )
 
 // serviceNeeds maps each orderable service to the purpose whose
@@ -74,8 +77,9 @@ func draftID(h []byte) string { return hex.EncodeToString(h[:16]) }
 // ApplyBegin starts an application: a code goes to address (an e-mail or a
 // phone number), whoever it belongs to, and a draft holding only the
 // address is opened. It returns the draft's token and the challenge.
-// Sends are limited per address. Errors: EInvalid (address), ETooMany.
-func (s *Service) ApplyBegin(ctx context.Context, address, lang string) (string, *Challenge, error) {
+// Sends are limited per contact, and new applications per network address
+// (origin). Errors: EInvalid (address), ETooMany.
+func (s *Service) ApplyBegin(ctx context.Context, address, lang, origin string) (string, *Challenge, error) {
 	const action = "apply.begin"
 	ctx = derbes.WithPrincipal(ctx, System("apply"))
 	cat, norm, err := portalAddress(address)
@@ -84,6 +88,15 @@ func (s *Service) ApplyBegin(ctx context.Context, address, lang string) (string,
 	}
 	if _, ok := codeTexts[lang]; !ok {
 		lang = "kk"
+	}
+	originHash := s.kr.SecretHash("apply-origin", []byte(origin))
+	now := s.now().UTC()
+	n, err := s.db.Read().CountDraftsFrom(ctx, originHash, now.Add(-time.Hour).UnixMicro())
+	if err == nil && n >= ApplyPerOrigin {
+		err = derbes.Errorf(derbes.ETooMany, "apply-rate-limit", "too many applications started from this network address; try again later")
+	}
+	if err != nil {
+		return "", nil, s.Refuse(ctx, action, "", orderPurpose, nil, err)
 	}
 	ch, code, err := s.issueChallenge(ctx, action, "", cat, norm, map[string]string{"email": "email", "phone": "sms"}[cat], codeForApply)
 	if err != nil {
@@ -98,8 +111,8 @@ func (s *Service) ApplyBegin(ctx context.Context, address, lang string) (string,
 		return "", nil, err
 	}
 	d := &Draft{ContactKind: cat, Contact: norm, Lang: lang}
-	now := s.now().UTC()
-	row := store.Draft{IDHash: h, KeyVersion: kv, Wrapped: wrapped, Body: sealDraft(sk, h, d), CreatedAt: now.UnixMicro(), ExpiresAt: now.Add(s.draftTTL()).UnixMicro()}
+	row := store.Draft{IDHash: h, KeyVersion: kv, Wrapped: wrapped, Body: sealDraft(sk, h, d), CreatedAt: now.UnixMicro(),
+		ExpiresAt: now.Add(s.draftTTL()).UnixMicro(), OriginHash: originHash}
 	if err := s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
 		return nil, c.InsertDraft(ctx, row)
 	}); err != nil {

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func TestOnlineApplication(t *testing.T) {
 			}
 			return m[1]
 		}
-		tok, ch, err := e.svc.ApplyBegin(ctx, address, "kk")
+		tok, ch, err := e.svc.ApplyBegin(ctx, address, "kk", "192.0.2.10")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +169,7 @@ func TestAbandonedDraftDestroyed(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
 		clock := &clockT{t: time.Date(2026, 9, 1, 9, 0, 0, 0, time.UTC)}
 		e = newEnvWith(t, string(e.db.Engine()), Options{Now: clock.now, DraftTTL: 2 * time.Hour})
-		tok, _, err := e.svc.ApplyBegin(context.Background(), "+77011234567", "ru")
+		tok, _, err := e.svc.ApplyBegin(context.Background(), "+77011234567", "ru", "192.0.2.11")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,6 +186,33 @@ func TestAbandonedDraftDestroyed(t *testing.T) {
 		}
 		if a := e.lastAudit(); a.Action != "apply.drafts-destroyed" {
 			t.Errorf("the destruction is not audited: %+v", a)
+		}
+	})
+}
+
+// covers the online-application issue (abuse resistance): new
+// applications are limited per network address, each refusal audited;
+// another address is not affected.
+func TestApplyLimitedPerAddress(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		for i := range ApplyPerOrigin {
+			if _, _, err := e.svc.ApplyBegin(ctx, fmt.Sprintf("a%d@example.kz", i), "kk", "198.51.100.7"); err != nil {
+				t.Fatalf("application %d: %v", i, err)
+			}
+		}
+		_, _, err := e.svc.ApplyBegin(ctx, "one.more@example.kz", "kk", "198.51.100.7")
+		if derbes.CodeOf(err) != derbes.ETooMany || derbes.RuleOf(err) != "apply-rate-limit" {
+			t.Fatalf("the %dth application from one address: %v", ApplyPerOrigin+1, err)
+		}
+		if a := e.lastAudit(); a.Action != "apply.begin" || a.Outcome != derbes.OutcomeRefused {
+			t.Errorf("the refusal is not audited: %+v", a)
+		}
+		if _, _, err := e.svc.ApplyBegin(ctx, "one.more@example.kz", "kk", "198.51.100.8"); err != nil {
+			t.Errorf("another address: %v", err)
+		}
+		if n := e.count("application_drafts"); n != ApplyPerOrigin+1 {
+			t.Errorf("%d drafts", n)
 		}
 	})
 }

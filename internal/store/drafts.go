@@ -18,12 +18,13 @@ type Draft struct {
 	Body       []byte
 	CreatedAt  int64
 	ExpiresAt  int64
+	OriginHash []byte
 }
 
 // InsertDraft stores a new draft.
 func (c Conn) InsertDraft(ctx context.Context, d Draft) error {
-	_, err := c.q.ExecContext(ctx, `INSERT INTO application_drafts (id_hash, key_version, wrapped, body, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		d.IDHash, d.KeyVersion, d.Wrapped, d.Body, d.CreatedAt, d.ExpiresAt)
+	_, err := c.q.ExecContext(ctx, `INSERT INTO application_drafts (id_hash, key_version, wrapped, body, created_at, expires_at, origin_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		d.IDHash, d.KeyVersion, d.Wrapped, d.Body, d.CreatedAt, d.ExpiresAt, d.OriginHash)
 	if err != nil {
 		return fmt.Errorf("store: insert draft: %w", err)
 	}
@@ -71,4 +72,13 @@ func (c Conn) DeleteExpiredDrafts(ctx context.Context, now int64) (int64, error)
 		return 0, fmt.Errorf("store: delete expired drafts: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// CountDraftsFrom counts the drafts one network address started since.
+func (c Conn) CountDraftsFrom(ctx context.Context, originHash []byte, since int64) (int, error) {
+	var n int
+	if err := c.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM application_drafts WHERE origin_hash = $1 AND created_at >= $2`, originHash, since).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count drafts: %w", err)
+	}
+	return n, nil
 }

@@ -478,5 +478,9 @@ CREATE TABLE application_drafts (
   wrapped     BYTEA NOT NULL,
   body        BYTEA NOT NULL,
   created_at  BIGINT NOT NULL,
-  expires_at  BIGINT NOT NULL
+  expires_at  BIGINT NOT NULL,
+  -- a keyed hash of the network address that started it: a limit per
+  -- address on new applications
+  origin_hash BYTEA NOT NULL
 );
+CREATE INDEX application_drafts_origin ON application_drafts (origin_hash, created_at);

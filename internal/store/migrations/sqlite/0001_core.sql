@@ -478,5 +478,9 @@ CREATE TABLE application_drafts (
   wrapped     BLOB NOT NULL,
   body        BLOB NOT NULL,
   created_at  INTEGER NOT NULL,
-  expires_at  INTEGER NOT NULL
+  expires_at  INTEGER NOT NULL,
+  -- a keyed hash of the network address that started it: a limit per
+  -- address on new applications
+  origin_hash BLOB NOT NULL
 );
+CREATE INDEX application_drafts_origin ON application_drafts (origin_hash, created_at);
