@@ -494,3 +494,41 @@ func (p *Portal) ApplyDone(w http.ResponseWriter, r *http.Request) error {
 	pg.Flash = pg.T("portal.apply.done", "order", order)
 	return p.render(w, http.StatusOK, "apply_done", pg)
 }
+
+// AnswerQuestion posts the subject's answer about their own order.
+func (p *Portal) AnswerQuestion(w http.ResponseWriter, r *http.Request) error {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if err := p.svc.AnswerQuestion(r.Context(), subjectFrom(r.Context()), id, r.PostForm.Get("text")); err != nil {
+		return err
+	}
+	htmlkit.Flash(w, r, flashCookie, cookiePath, "portal.flash.answered")
+	htmlkit.Redirect(w, r, mePath+"#order-"+id)
+	return nil
+}
+
+// AddDocument uploads a document to the subject's own order.
+func (p *Portal) AddDocument(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, service.MaxScan+1<<20)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		return &derbes.Error{Code: derbes.ETooLarge, Field: "document", Rule: "scan-too-large", Message: "the upload is too large"}
+	}
+	id := r.PathValue("id")
+	fh, _, err := r.FormFile("document")
+	if err != nil {
+		return derbes.Invalid("document", "file-upload-required", "choose a file")
+	}
+	data, err := io.ReadAll(io.LimitReader(fh, service.MaxScan+1))
+	fh.Close()
+	if err != nil {
+		return err
+	}
+	if err := p.svc.PortalAttachDocument(r.Context(), subjectFrom(r.Context()), id, r.FormValue("category"), data); err != nil {
+		return err
+	}
+	htmlkit.Flash(w, r, flashCookie, cookiePath, "portal.flash.document_added")
+	htmlkit.Redirect(w, r, mePath+"#order-"+id)
+	return nil
+}

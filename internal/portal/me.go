@@ -24,6 +24,7 @@ type view struct {
 	Consents  []consentRow
 	Transfers []transferRow
 	Requests  []requestRow
+	Orders    []orderRow
 	Authority authority
 	Sent      *requestRow // the request just filed, for the flash
 }
@@ -45,6 +46,19 @@ type consentRow struct {
 type transferRow struct {
 	Recipient, Country, Date, Basis string
 	Categories                      []string
+}
+
+type orderRow struct {
+	ID, Short, Services, Institutions, Year, Status string
+	History                                         []string
+	Documents                                       []string
+	Messages                                        []messageRow
+	CanAdd                                          []option
+}
+
+type messageRow struct {
+	FromStaff  bool
+	Text, Date string
 }
 
 type requestRow struct {
@@ -158,7 +172,34 @@ func (p *Portal) view(ctx context.Context, l i18n.Lang, d *service.MyData) *view
 	for _, x := range d.Requests {
 		v.Requests = append(v.Requests, p.requestRow(l, x))
 	}
+	for _, o := range d.Orders {
+		v.Orders = append(v.Orders, p.orderRow(l, o, label))
+	}
 	return v
+}
+
+func (p *Portal) orderRow(l i18n.Lang, o service.MyOrder, label func(string) string) orderRow {
+	T := func(key string) string { return p.msgs.T(l, key) }
+	row := orderRow{ID: o.ID, Short: o.ID[:8], Institutions: strings.Join(o.Institutions, "; "), Year: o.AcademicYear,
+		Status: T("console.orders.status." + o.Status)}
+	var svcs []string
+	for _, sv := range o.Services {
+		svcs = append(svcs, T("console.orders.service."+sv))
+	}
+	row.Services = strings.Join(svcs, ", ")
+	for _, h := range o.History {
+		row.History = append(row.History, i18n.FormatDate(l, h.At)+": "+T("console.orders.status."+h.Status))
+	}
+	for _, d := range o.Documents {
+		row.Documents = append(row.Documents, label(d))
+	}
+	for _, m := range o.Messages {
+		row.Messages = append(row.Messages, messageRow{FromStaff: m.FromStaff, Text: m.Text, Date: i18n.FormatDate(l, m.At)})
+	}
+	for _, k := range o.CanAdd {
+		row.CanAdd = append(row.CanAdd, option{Value: k, Label: label(k)})
+	}
+	return row
 }
 
 func (p *Portal) requestRow(l i18n.Lang, x service.RequestView) requestRow {

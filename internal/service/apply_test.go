@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,6 +214,52 @@ func TestApplyLimitedPerAddress(t *testing.T) {
 		}
 		if n := e.count("application_drafts"); n != ApplyPerOrigin+1 {
 			t.Errorf("%d drafts", n)
+		}
+	})
+}
+
+// covers the online-application issue (after submission): staff ask, the
+// applicant answers and adds a missing document, only on their own order;
+// the applicant sees the order's status.
+func TestApplicantFollowsOrder(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		reg := e.recipients(t)
+		mine := e.create(applicant(), "p4.1b")
+		other := e.create(map[string]string{"full_name": "Басқаев Басқа", "iin": "990203400014"}, "p4.1b")
+		o, err := e.svc.CreateOrder(e.ctx, mine.ID, NewOrder{Services: []string{"admission"}, Institutions: []string{reg.kzUni}, AcademicYear: "2026/2027"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.AskApplicant(e.ctx, o.ID, "Пожалуйста, приложите скан паспорта."); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, e.svc.AskApplicant(e.ctx, o.ID, "  "), derbes.EInvalid, "text", "required")
+		ctx := context.Background()
+		// Another subject can neither answer nor add to this order.
+		wantErr(t, e.svc.AnswerQuestion(ctx, other.ID, o.ID, "чужой ответ"), derbes.ENotFound, "", "not-found")
+		wantErr(t, e.svc.PortalAttachDocument(ctx, other.ID, o.ID, "identity_scan", pdfScan), derbes.ENotFound, "", "not-found")
+		if err := e.svc.AnswerQuestion(ctx, mine.ID, o.ID, "Приложила."); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, e.svc.PortalAttachDocument(ctx, mine.ID, o.ID, "position", pdfScan), derbes.EForbidden, "category", "category-outside-purpose")
+		if err := e.svc.PortalAttachDocument(ctx, mine.ID, o.ID, "identity_scan", pdfScan); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := e.svc.OrderMessages(e.ctx, "", o.ID)
+		if err != nil || len(ms) != 2 || !ms[0].FromStaff || ms[1].FromStaff || ms[1].Text != "Приложила." {
+			t.Fatalf("messages %+v %v", ms, err)
+		}
+		var stored []byte
+		e.db.Raw().QueryRow(`SELECT body FROM order_messages WHERE author = 'subject'`).Scan(&stored)
+		if strings.Contains(string(stored), "Приложила") {
+			t.Error("a message is stored in the clear")
+		}
+		d, err := e.svc.MyData(ctx, mine.ID)
+		if err != nil || len(d.Orders) != 1 || d.Orders[0].Status != "draft" || len(d.Orders[0].Messages) != 2 || !slices.Equal(d.Orders[0].Documents, []string{"identity_scan"}) {
+			t.Fatalf("my orders %+v %v", d.Orders, err)
+		}
+		if d, _ := e.svc.MyData(ctx, other.ID); len(d.Orders) != 0 {
+			t.Errorf("another subject sees %d orders", len(d.Orders))
 		}
 	})
 }

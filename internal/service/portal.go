@@ -199,6 +199,21 @@ type MyData struct {
 	Consents  []derbes.Consent  `json:"consents"`
 	Transfers []Received        `json:"transfers"`
 	Requests  []RequestView     `json:"requests"`
+	Orders    []MyOrder         `json:"orders"`
+}
+
+// MyOrder is one of the subject's orders as they follow it: status,
+// history, documents, questions and answers.
+type MyOrder struct {
+	ID           string           `json:"id"`
+	Services     []string         `json:"services"`
+	Institutions []string         `json:"institutions"` // names, in the order's language of record (ru)
+	AcademicYear string           `json:"academicYear"`
+	Status       string           `json:"status"`
+	History      []OrderEventView `json:"history"`
+	Documents    []string         `json:"documents"` // categories
+	Messages     []OrderMessage   `json:"messages"`
+	CanAdd       []string         `json:"canAdd"` // document categories the services need
 }
 
 // MyData gathers the subject's own data for the portal. Confidential
@@ -241,6 +256,9 @@ func (s *Service) MyData(ctx context.Context, subjectID string) (*MyData, error)
 	if d.Requests, err = s.Requests(ctx, subjectID); err != nil {
 		return nil, err
 	}
+	if d.Orders, err = s.myOrders(ctx, r, subjectID); err != nil {
+		return nil, err
+	}
 	e := s.entry(ctx, "portal.view", subjectID, "rights", nil, derbes.OutcomeOK, "")
 	e.Basis = "art9-10"
 	return d, s.db.Audit(ctx, e)
@@ -274,4 +292,44 @@ func (s *Service) PortalWithdraw(ctx context.Context, subjectID, consentID strin
 // PortalRequest files a request from the portal, for the subject only.
 func (s *Service) PortalRequest(ctx context.Context, subjectID, kind, details string) (*RequestView, error) {
 	return s.OpenRequest(derbes.WithPrincipal(ctx, subjectPrincipal(subjectID)), subjectID, NewRequest{Kind: kind, Channel: "portal", Details: details})
+}
+
+func (s *Service) myOrders(ctx context.Context, r store.Conn, subjectID string) ([]MyOrder, error) {
+	orders, err := r.SubjectOrders(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	out := []MyOrder{}
+	for _, o := range orders {
+		m := MyOrder{ID: o.ID, Services: o.Services, AcademicYear: o.AcademicYear, Status: o.Status, Documents: []string{}}
+		for _, id := range o.Institutions {
+			if rc, err := r.RecipientByID(ctx, id); err == nil {
+				m.Institutions = append(m.Institutions, rc.Names["ru"])
+			}
+		}
+		evs, err := r.OrderEvents(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range evs {
+			m.History = append(m.History, OrderEventView{Status: e.Status, At: fromMicros(e.At)})
+		}
+		files, err := r.OrderFiles(ctx, subjectID, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			m.Documents = append(m.Documents, f.Category)
+		}
+		if m.Messages, err = s.OrderMessages(ctx, subjectID, o.ID); err != nil {
+			return nil, err
+		}
+		for _, k := range s.ApplyCategories(o.Services) {
+			if c := s.cat.Category(k); c != nil && c.Type == derbes.TypeFile {
+				m.CanAdd = append(m.CanAdd, k)
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }

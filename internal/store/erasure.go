@@ -30,7 +30,7 @@ func (e Erasure) Message() []byte {
 // subject row (an id), the consent history and the registers, which hold
 // no values.
 func (c Conn) ShredSubject(ctx context.Context, subjectID string) error {
-	for _, table := range []string{"subject_keys", "pd_values", "blind_index", "files", "otp_challenges", "portal_sessions"} {
+	for _, table := range []string{"subject_keys", "pd_values", "blind_index", "files", "otp_challenges", "portal_sessions", "order_messages"} {
 		if _, err := c.q.ExecContext(ctx, `DELETE FROM `+table+` WHERE subject_id = $1`, subjectID); err != nil {
 			return fmt.Errorf("store: shred %s: %w", table, err)
 		}

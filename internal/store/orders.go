@@ -140,3 +140,38 @@ func (c Conn) OrdersByStatus(ctx context.Context, status string, limit int) ([]O
 	}
 	return out, rows.Err()
 }
+
+// OrderMessage is a question or an answer about an order, sealed.
+type OrderMessage struct {
+	ID, OrderID, SubjectID, Author string
+	Body                           []byte
+	At                             int64
+}
+
+// InsertOrderMessage records a message.
+func (c Conn) InsertOrderMessage(ctx context.Context, m OrderMessage) error {
+	_, err := c.q.ExecContext(ctx, `INSERT INTO order_messages (id, order_id, subject_id, author, body, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		m.ID, m.OrderID, m.SubjectID, m.Author, m.Body, m.At)
+	if err != nil {
+		return fmt.Errorf("store: insert order message: %w", err)
+	}
+	return nil
+}
+
+// OrderMessages returns an order's messages, oldest first.
+func (c Conn) OrderMessages(ctx context.Context, orderID string) ([]OrderMessage, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT id, order_id, subject_id, author, body, at FROM order_messages WHERE order_id = $1 ORDER BY at, id`, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("store: read order messages: %w", err)
+	}
+	defer rows.Close()
+	var out []OrderMessage
+	for rows.Next() {
+		var m OrderMessage
+		if err := rows.Scan(&m.ID, &m.OrderID, &m.SubjectID, &m.Author, &m.Body, &m.At); err != nil {
+			return nil, fmt.Errorf("store: read order messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

@@ -49,6 +49,8 @@ type orderRow struct {
 	Upload                  *form // a document: its category and file
 	Transfer                string
 	Err                     string // an error of this order's forms that names no field
+	Messages                []service.OrderMessage
+	Ask                     bool // the member may ask the applicant
 }
 
 type historyRow struct {
@@ -115,6 +117,10 @@ func (c *Console) ordersData(p *page, r *http.Request, subjectID string, g *regi
 		if write {
 			row.Move = c.moveForm(p, o.ID, o.Status)
 			row.Upload = c.uploadForm(p, role, o.ID)
+			row.Ask = !row.Closed
+		}
+		if row.Messages, err = c.svc.OrderMessages(ctx, "", o.ID); err != nil {
+			return nil, err
 		}
 		if len(o.Institutions) > 0 && role.AllowsAny(derbes.ActTransfer, "p4.2b1") {
 			row.Transfer = transferHref(subjectID, "p4.2b1", o.ID, orderPurpose)
@@ -392,4 +398,22 @@ func readUpload(r *http.Request, name string) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, service.MaxScan+1))
+}
+
+// AskApplicant posts a question to the applicant about an order; they
+// answer in the portal.
+func (c *Console) AskApplicant(w http.ResponseWriter, r *http.Request) error {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
+		return err
+	}
+	id, oid := r.PathValue("id"), r.PathValue("orderId")
+	if err := c.subjectOrder(r, id, oid); err != nil {
+		return err
+	}
+	if err := c.svc.AskApplicant(r.Context(), oid, r.PostForm.Get("text")); err != nil {
+		return err
+	}
+	c.flash(w, r, "console.orders.flash.asked")
+	htmlkit.Redirect(w, r, "/console/subjects/"+url.PathEscape(id)+"?purpose="+orderPurpose+"#order-"+oid)
+	return nil
 }

@@ -484,3 +484,14 @@ CREATE TABLE application_drafts (
   origin_hash BYTEA NOT NULL
 );
 CREATE INDEX application_drafts_origin ON application_drafts (origin_hash, created_at);
+-- Questions of staff about an order and the applicant's answers: the text
+-- is personal data, sealed under the subject's key for P-4.1b.
+CREATE TABLE order_messages (
+  id         TEXT PRIMARY KEY,
+  order_id   TEXT NOT NULL REFERENCES orders(id),
+  subject_id TEXT NOT NULL REFERENCES subjects(id),
+  author     TEXT NOT NULL,
+  body       BYTEA NOT NULL,
+  at         BIGINT NOT NULL
+);
+CREATE INDEX order_messages_order ON order_messages (order_id, at);
