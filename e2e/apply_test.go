@@ -174,6 +174,44 @@ func TestApplyOnline(t *testing.T) {
 		}
 	}
 	e.shot("staff-subject")
+
+	// Staff ask for the diploma; the applicant signs in to the portal on
+	// the phone, sees the order's status and the question, answers, and
+	// adds the document.
+	e.do(chromedp.SetValue(chromedp.ID("ask-"+o.ID), "Дипломның көшірмесін қосыңызшы."))
+	e.submit("#order-ask-" + o.ID)
+	e.do(chromedp.WaitVisible(chromedp.ID("messages-" + o.ID)))
+	e.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Navigate(e.base+"/portal"), chromedp.WaitVisible(chromedp.ID("f-address")))
+	e.submit("#lang-kk")
+	e.do(chromedp.WaitVisible(chromedp.ID("f-address")), chromedp.SetValue(chromedp.ID("f-address"), address))
+	e.submit("#send-code")
+	e.do(chromedp.WaitVisible(chromedp.ID("f-code")), chromedp.SetValue(chromedp.ID("f-code"), code()))
+	e.submit("#code-submit")
+	box := "#order-" + o.ID
+	e.do(chromedp.WaitVisible(chromedp.CSS(box)))
+	e.want("order status in the portal", e.text(box+" .order-status"), e.T(kk, "console.orders.status.submitted"))
+	if got := e.text(box + " .thread"); !strings.Contains(got, "Дипломның көшірмесін") {
+		t.Errorf("the question is not shown: %q", got)
+	}
+	e.do(chromedp.SetValue(chromedp.ID("answer-"+o.ID), "Қазір қосамын."))
+	e.submit("#answer-send-" + o.ID)
+	e.do(chromedp.WaitVisible(chromedp.ID("flash")))
+	e.want("answered", e.text("#flash"), e.T(kk, "portal.flash.answered"))
+	diploma := filepath.Join(t.TempDir(), "diploma.png")
+	if err := os.WriteFile(diploma, append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.do(chromedp.SetValue(chromedp.ID("doc-category-"+o.ID), "education_files"),
+		chromedp.SetUploadFiles(chromedp.ID("doc-file-"+o.ID), []string{diploma}))
+	e.submit("#doc-send-" + o.ID)
+	e.do(chromedp.WaitVisible(chromedp.ID("flash")))
+	e.want("document added", e.text("#flash"), e.T(kk, "portal.flash.document_added"))
+	e.narrowOK("the portal with an order", 390)
+	e.shot("portal-order")
+	ms, err := e.svc.OrderMessages(system(), "", o.ID)
+	if err != nil || len(ms) != 2 || ms[1].Text != "Қазір қосамын." {
+		t.Errorf("messages after the answer: %+v %v", ms, err)
+	}
 }
 
 func keyOfLabel(svc *service.Service, label string) string {
