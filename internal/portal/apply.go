@@ -42,6 +42,8 @@ type applyData struct {
 	// Countries names the countries outside Kazakhstan the data would go
 	// to, in the page's language (Art. 16).
 	Countries string
+	// Rep names the relationship of the representative who consents.
+	Rep string
 }
 
 type applyStep struct{ Key, State string } // State: done, now or ""
@@ -220,6 +222,20 @@ func (p *Portal) servicesForm(pg *page, d *applyData, dr *service.Draft, r *http
 	}
 	prog := f.Add(htmlkit.NewField("programme", pg.T("portal.apply.programme"), "text"))
 	prog.Value, prog.Hint = dr.Programme, pg.T("portal.apply.programme_hint")
+	// A legal representative applies for a minor (Art. 7 p.1): the
+	// contact verified is theirs, and they give the consents.
+	rel := f.Add(htmlkit.NewField("rep.relationship", pg.T("portal.apply.rep"), "select"))
+	rel.Hint = pg.T("portal.apply.rep_hint")
+	rel.Options = []option{{Value: "", Label: pg.T("portal.apply.rep_self")}}
+	for _, k := range p.svc.Catalogue().Relationships {
+		rel.Options = append(rel.Options, option{Value: k.Key, Label: pg.In(k.Label)})
+	}
+	repName := f.Add(htmlkit.NewField("rep.fullName", pg.T("portal.apply.rep_name"), "text"))
+	repIIN := f.Add(htmlkit.NewField("rep.iin", pg.T("portal.apply.rep_iin"), "text"))
+	repIIN.InputMode = "numeric"
+	if dr.Rep != nil {
+		rel.Value, repName.Value, repIIN.Value = dr.Rep.Relationship, dr.Rep.FullName, dr.Rep.IIN
+	}
 	d.Form = f
 	svc := applyCheck{Name: "services", Legend: pg.T("portal.apply.services"), Checked: dr.Services, Required: true}
 	for _, s := range service.Services {
@@ -262,9 +278,12 @@ func (p *Portal) ApplyServices(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	in := service.ApplyChoices{Citizenship: f.Get("citizenship"), Services: f["services"], Institutions: f["institutions"],
 		AcademicYear: f.Get("academicYear"), Programme: f.Get("programme")}
+	if f.Get("rep.relationship") != "" || strings.TrimSpace(f.Get("rep.fullName")+f.Get("rep.iin")) != "" {
+		in.Rep = &service.DraftRep{Relationship: f.Get("rep.relationship"), FullName: f.Get("rep.fullName"), IIN: f.Get("rep.iin")}
+	}
 	if err := p.svc.ApplyChoose(r.Context(), applyToken(r), in); err != nil {
 		pg, d := p.applyPage(w, r, 2)
-		dr.Citizenship, dr.Services, dr.Institutions, dr.AcademicYear, dr.Programme = in.Citizenship, in.Services, in.Institutions, in.AcademicYear, in.Programme
+		dr.Citizenship, dr.Services, dr.Institutions, dr.AcademicYear, dr.Programme, dr.Rep = in.Citizenship, in.Services, in.Institutions, in.AcademicYear, in.Programme, in.Rep
 		if ferr := p.servicesForm(pg, d, dr, r); ferr != nil {
 			return ferr
 		}
@@ -400,6 +419,13 @@ func (p *Portal) consentData(pg *page, d *applyData, st *service.ApplyStatement,
 		names = append(names, htmlkit.CountryName(pg.Lang, c))
 	}
 	d.Countries = strings.Join(names, ", ")
+	if r := st.Draft.Rep; r != nil {
+		for _, k := range p.svc.Catalogue().Relationships {
+			if k.Key == r.Relationship {
+				d.Rep = pg.In(k.Label)
+			}
+		}
+	}
 	contract := p.svc.Catalogue().Purpose("p4.1b")
 	d.Purpose = append(d.Purpose, applyPurpose{Code: "contract", Title: pg.In(contract.Title), Description: pg.T("portal.apply.contract_text"), Required: true})
 	opt := applyCheck{Name: "optional", Legend: pg.T("portal.apply.optional"), Checked: chosen}
@@ -500,7 +526,7 @@ func (p *Portal) AnswerQuestion(w http.ResponseWriter, r *http.Request) error {
 	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
 		return err
 	}
-	id := r.PathValue("id")
+	id := r.PathValue("orderId")
 	if err := p.svc.AnswerQuestion(r.Context(), subjectFrom(r.Context()), id, r.PostForm.Get("text")); err != nil {
 		return err
 	}
@@ -515,7 +541,7 @@ func (p *Portal) AddDocument(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		return &derbes.Error{Code: derbes.ETooLarge, Field: "document", Rule: "scan-too-large", Message: "the upload is too large"}
 	}
-	id := r.PathValue("id")
+	id := r.PathValue("orderId")
 	fh, _, err := r.FormFile("document")
 	if err != nil {
 		return derbes.Invalid("document", "file-upload-required", "choose a file")

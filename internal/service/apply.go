@@ -55,6 +55,16 @@ type Draft struct {
 	Values       map[string]string `json:"values,omitempty"`
 	Files        []DraftFile       `json:"files,omitempty"`
 	Optional     []string          `json:"optional,omitempty"` // the separate consents chosen
+	// Rep is the legal representative applying for a minor (Art. 7 p.1):
+	// the verified contact is theirs, and they give the consents.
+	Rep *DraftRep `json:"rep,omitempty"`
+}
+
+// DraftRep is the legal representative of a minor applicant.
+type DraftRep struct {
+	FullName     string `json:"fullName"`
+	IIN          string `json:"iin"`
+	Relationship string `json:"relationship"`
 }
 
 // DraftFile is a document attached to a draft.
@@ -66,9 +76,10 @@ type DraftFile struct {
 
 // ApplyResult is a submitted application.
 type ApplyResult struct {
-	SubjectID  string
-	OrderID    string
-	ConsentIDs []string
+	SubjectID        string
+	OrderID          string
+	ConsentIDs       []string
+	RepresentativeID string // the legal representative's subject, when one applied for a minor
 }
 
 // draftID is the draft's id for its key and associated data.
@@ -222,6 +233,7 @@ type ApplyChoices struct {
 	Institutions []string
 	AcademicYear string
 	Programme    string
+	Rep          *DraftRep // nil: the applicant applies for themselves
 }
 
 var academicYear = regexp.MustCompile(`^(20[2-9][0-9])/(20[2-9][0-9])$`)
@@ -252,11 +264,15 @@ func (s *Service) ApplyChoose(ctx context.Context, token string, in ApplyChoices
 	if err == nil {
 		err = s.checkInstitutions(ctx, s.db.Read(), in.Institutions)
 	}
+	if err == nil && in.Rep != nil {
+		err = s.checkRep(ctx, in.Rep)
+	}
 	if err != nil {
 		return s.Refuse(ctx, "apply.choose", "", orderPurpose, nil, err)
 	}
 	return s.withDraft(ctx, token, true, func(c store.Conn, d *Draft) (error, error) {
 		d.Citizenship, d.Services, d.Institutions, d.AcademicYear, d.Programme = in.Citizenship, slices.Compact(slices.Sorted(slices.Values(in.Services))), in.Institutions, in.AcademicYear, in.Programme
+		d.Rep = in.Rep
 		// A value the new services no longer need goes.
 		need := s.ApplyCategories(d.Services)
 		for k := range d.Values {
@@ -267,6 +283,31 @@ func (s *Service) ApplyChoose(ctx context.Context, token string, in ApplyChoices
 		d.Files = slices.DeleteFunc(d.Files, func(f DraftFile) bool { return !slices.Contains(need, f.Category) })
 		return nil, nil
 	})
+}
+
+// checkRep validates a representative's name, IIN and relationship with
+// the validators every path uses, naming the fields rep.fullName,
+// rep.iin and rep.relationship; it canonicalises them in place.
+func (s *Service) checkRep(ctx context.Context, r *DraftRep) error {
+	if !hasKind(s.cat.Relationships, r.Relationship) {
+		return derbes.Invalid("rep.relationship", "relationship", "choose the relationship to the applicant")
+	}
+	name, _ := json.Marshal(r.FullName)
+	iin, _ := json.Marshal(r.IIN)
+	vals, err := s.checkValues(ctx, derbes.ActWrite, s.cat.Purpose(orderPurpose), "kz-citizen", map[string]json.RawMessage{"full_name": name, "iin": iin})
+	if e := derbes.AsError(err); e != nil {
+		e.Field = map[string]string{"values.full_name": "rep.fullName", "values.iin": "rep.iin"}[e.Field]
+		return e
+	}
+	for _, v := range vals {
+		switch v.cat.Key {
+		case "full_name":
+			r.FullName = v.plain
+		case "iin":
+			r.IIN = v.plain
+		}
+	}
+	return err
 }
 
 // ApplyCategories are the categories the chosen services need, in

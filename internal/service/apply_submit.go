@@ -121,7 +121,7 @@ func (s *Service) ApplySubmit(ctx context.Context, token, challengeID, code stri
 	if err != nil {
 		return nil, err
 	}
-	pc, extra, err := s.buildApplication(ctx, st)
+	pc, rep, extra, err := s.buildApplication(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func (s *Service) ApplySubmit(ctx context.Context, token, challengeID, code stri
 		if verdict, err = s.judgeApplyCode(ctx, c, d, challengeID, codeForConfirm, code); err != nil || verdict != nil {
 			return []derbes.AuditEntry{s.entry(ctx, "apply.submit", "", orderPurpose, nil, derbes.OutcomeRefused, derbes.RuleOf(verdict))}, err
 		}
-		return s.writeApplication(ctx, c, h, d, challengeID, pc, extra, res)
+		return s.writeApplication(ctx, c, h, d, challengeID, pc, rep, extra, res)
 	})
 	if err != nil {
 		return nil, err
@@ -149,7 +149,7 @@ func (s *Service) ApplySubmit(ctx context.Context, token, challengeID, code stri
 
 // buildApplication checks and seals the subject and its consents outside
 // the writer.
-func (s *Service) buildApplication(ctx context.Context, st *ApplyStatement) (*pendingCreate, []*derbes.ConsentEvent, error) {
+func (s *Service) buildApplication(ctx context.Context, st *ApplyStatement) (*pendingCreate, *pendingCreate, []*derbes.ConsentEvent, error) {
 	d := st.Draft
 	vals := map[string]json.RawMessage{}
 	for k, v := range d.Values {
@@ -159,17 +159,40 @@ func (s *Service) buildApplication(ctx context.Context, st *ApplyStatement) (*pe
 			vals[k], _ = json.Marshal(v)
 		}
 	}
-	vals[d.ContactKind], _ = json.Marshal(d.Contact)
-	contract := NewConsent{Purposes: []string{orderPurpose}, Categories: st.Categories, Language: d.Lang, Form: derbes.FormCode,
-		Evidence: derbes.Evidence{ChallengeID: "pending"}}
+	contact, _ := json.Marshal(d.Contact)
+	src := derbes.Source{Kind: derbes.SourceSubject, Ref: "online application"}
+	var rep *pendingCreate
+	repID, relationship := "", ""
+	cats := st.Categories
+	if d.Rep != nil {
+		// The representative is a subject of their own: their name, IIN and
+		// the verified contact, under their own contract consent.
+		name, _ := json.Marshal(d.Rep.FullName)
+		iin, _ := json.Marshal(d.Rep.IIN)
+		repCats := []string{"full_name", "iin", d.ContactKind}
+		var err error
+		rep, err = s.buildCreate(ctx, NewSubject{Kind: "representative", Citizenship: "kz-citizen", Purpose: orderPurpose, Source: src, codeChecked: true,
+			Values:  map[string]json.RawMessage{"full_name": name, "iin": iin, d.ContactKind: contact},
+			Consent: &NewConsent{Purposes: []string{orderPurpose}, Categories: repCats, Language: d.Lang, Form: derbes.FormCode, Evidence: derbes.Evidence{ChallengeID: "pending"}}})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		repID, relationship = rep.subj.ID, d.Rep.Relationship
+		cats = slices.DeleteFunc(slices.Clone(cats), func(k string) bool { return k == d.ContactKind && !slices.Contains(s.ApplyCategories(d.Services), k) })
+	} else {
+		vals[d.ContactKind] = contact
+	}
+	contract := NewConsent{Purposes: []string{orderPurpose}, Categories: cats, Language: d.Lang, Form: derbes.FormCode,
+		Evidence: derbes.Evidence{ChallengeID: "pending"}, Representative: repID, Relationship: relationship}
 	pc, err := s.buildCreate(ctx, NewSubject{Kind: "applicant", Citizenship: d.Citizenship, Purpose: orderPurpose, Consent: &contract,
-		Values: vals, Source: derbes.Source{Kind: derbes.SourceSubject, Ref: "online application"}, codeChecked: true})
+		Values: vals, Source: src, codeChecked: true})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var extra []*derbes.ConsentEvent
 	for _, p := range d.Optional {
-		in := NewConsent{Purposes: []string{p}, Language: d.Lang, Form: derbes.FormCode, Evidence: derbes.Evidence{ChallengeID: "pending"}}
+		in := NewConsent{Purposes: []string{p}, Language: d.Lang, Form: derbes.FormCode, Evidence: derbes.Evidence{ChallengeID: "pending"},
+			Representative: repID, Relationship: relationship}
 		switch p {
 		case "p4.2b1":
 			in.ThirdParty = true
@@ -187,18 +210,18 @@ func (s *Service) buildApplication(ctx context.Context, st *ApplyStatement) (*pe
 		}
 		t, err := s.terms(ctx, in)
 		if err != nil {
-			return nil, nil, s.Refuse(ctx, "apply.submit", "", p, nil, err)
+			return nil, nil, nil, s.Refuse(ctx, "apply.submit", "", p, nil, err)
 		}
 		ev := &derbes.ConsentEvent{ID: newID(), SubjectID: pc.subj.ID, Kind: derbes.EventGive, Terms: t, At: pc.subj.CreatedAt, RecordedBy: derbes.PrincipalFrom(ctx).ID}
 		ev.ConsentID = ev.ID
 		extra = append(extra, ev)
 	}
-	return pc, extra, nil
+	return pc, rep, extra, nil
 }
 
 // writeApplication is the submission's part of the transaction, after the
 // code is judged right.
-func (s *Service) writeApplication(ctx context.Context, c store.Conn, h []byte, d *Draft, challengeID string, pc *pendingCreate, extra []*derbes.ConsentEvent, res *ApplyResult) ([]derbes.AuditEntry, error) {
+func (s *Service) writeApplication(ctx context.Context, c store.Conn, h []byte, d *Draft, challengeID string, pc, rep *pendingCreate, extra []*derbes.ConsentEvent, res *ApplyResult) ([]derbes.AuditEntry, error) {
 	ch, err := c.Challenge(ctx, challengeID)
 	if err != nil {
 		return nil, err
@@ -206,14 +229,22 @@ func (s *Service) writeApplication(ctx context.Context, c store.Conn, h []byte, 
 	at := time.UnixMicro(ch.ConfirmedAt.Int64).UTC()
 	ev := derbes.Evidence{ChallengeID: ch.ID, Channel: ch.Channel, ConfirmedAt: &at}
 	pc.ev.Terms.Evidence = ev
-	entries, err := pc.write(ctx, c)
-	if err != nil {
-		if derbes.RuleOf(err) == "duplicate-subject" {
-			// Say no more than that: an application must not reveal who
-			// else has applied.
-			err = &derbes.Error{Code: derbes.EConflict, Rule: "application-not-accepted", Message: "the application cannot be accepted online; please contact the centre"}
+	var entries []derbes.AuditEntry
+	first := pc.ev.ID // the consent the code is bound to
+	if rep != nil {
+		rep.ev.Terms.Evidence = ev
+		if entries, err = rep.write(ctx, c); err != nil {
+			return entries, applicationError(err)
 		}
-		return entries, err
+		res.RepresentativeID, first = rep.subj.ID, rep.ev.ID
+	}
+	more, err := pc.write(ctx, c)
+	entries = append(entries, more...)
+	if err != nil {
+		return entries, applicationError(err)
+	}
+	if err := s.checkConsentSubjects(ctx, c, pc.subj.ID, pc.ev.Terms); err != nil {
+		return nil, err
 	}
 	res.ConsentIDs = append(res.ConsentIDs, pc.ev.ID)
 	for _, x := range extra {
@@ -226,7 +257,7 @@ func (s *Service) writeApplication(ctx context.Context, c store.Conn, h []byte, 
 		entries = append(entries, e)
 		res.ConsentIDs = append(res.ConsentIDs, x.ID)
 	}
-	if ok, err := c.UseChallenge(ctx, ch.ID, pc.ev.ID); err != nil || !ok {
+	if ok, err := c.UseChallenge(ctx, ch.ID, first); err != nil || !ok {
 		if err == nil {
 			err = &derbes.Error{Code: derbes.EConflict, Field: "code", Rule: "code-used", Message: "this code was already used"}
 		}
@@ -261,10 +292,24 @@ func (s *Service) writeApplication(ctx context.Context, c store.Conn, h []byte, 
 	if _, err := c.DeleteDraft(ctx, h); err != nil {
 		return nil, err
 	}
+	actor := "subject:" + pc.subj.ID
+	if rep != nil {
+		actor = "subject:" + rep.subj.ID
+	}
 	for i := range entries {
-		entries[i].Actor = "subject:" + pc.subj.ID
+		entries[i].Actor = actor
 	}
 	return entries, nil
+}
+
+// applicationError says no more than that an application was not
+// accepted when it names a subject already registered: an application must
+// not reveal who else has applied.
+func applicationError(err error) error {
+	if derbes.RuleOf(err) == "duplicate-subject" {
+		return &derbes.Error{Code: derbes.EConflict, Rule: "application-not-accepted", Message: "the application cannot be accepted online; please contact the centre"}
+	}
+	return err
 }
 
 // PurgeDrafts destroys every application draft past its time (a scheduled

@@ -263,3 +263,79 @@ func TestApplicantFollowsOrder(t *testing.T) {
 		}
 	})
 }
+
+// covers the online-application issue (a legal representative for a
+// minor, Law 94-V Art. 7 p.1): the representative verifies their own
+// contact and gives the consents; two subjects are recorded in one
+// transaction, the minor's consents naming the representative; the
+// representative follows the minor's order in the portal.
+func TestMinorAppliesThroughRepresentative(t *testing.T) {
+	srv := mailtest.Start(t)
+	sender, err := mail.NewSMTP(srv.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eachEngine(t, func(t *testing.T, e *env) {
+		e = newEnvWith(t, string(e.db.Engine()), Options{Mail: sender})
+		reg := e.recipients(t)
+		ctx := context.Background()
+		address := "parent-" + string(e.db.Engine()) + "@example.kz"
+		code := func() string {
+			t.Helper()
+			return codeRE.FindStringSubmatch(srv.WaitFor(t, address, 10*time.Second).Text)[1]
+		}
+		tok, ch, err := e.svc.ApplyBegin(ctx, address, "ru", "192.0.2.20")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.ApplyVerify(ctx, tok, ch.ID, code()); err != nil {
+			t.Fatal(err)
+		}
+		choose := func(rep DraftRep) error {
+			return e.svc.ApplyChoose(ctx, tok, ApplyChoices{Citizenship: "kz-citizen", Services: []string{"admission"}, Institutions: []string{reg.kzUni},
+				AcademicYear: "2026/2027", Rep: &rep})
+		}
+		wantErr(t, choose(DraftRep{FullName: "Ата Ана", IIN: "800101300016", Relationship: "neighbour"}), derbes.EInvalid, "rep.relationship", "relationship")
+		wantErr(t, choose(DraftRep{FullName: "Ата Ана", IIN: "800101300012", Relationship: "parent"}), derbes.EInvalid, "rep.iin", "iin-checksum")
+		if err := choose(DraftRep{FullName: "Серікова Ана Қайратқызы", IIN: "800101400012", Relationship: "parent"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.ApplyData(ctx, tok, map[string]string{"full_name": "Серікова Жас Талапкер", "iin": "090101600014"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		ch2, err := e.svc.ApplyConfirm(ctx, tok, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.svc.ApplySubmit(ctx, tok, ch2.ID, code())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.RepresentativeID == "" {
+			t.Fatal("no representative recorded")
+		}
+		rep, err := e.db.Read().Subject(ctx, res.RepresentativeID)
+		if err != nil || rep.Kind != "representative" {
+			t.Fatalf("representative %+v %v", rep, err)
+		}
+		ks, _ := e.svc.Consents(e.ctx, res.SubjectID)
+		if len(ks) != 1 || ks[0].Representative != res.RepresentativeID || ks[0].Relationship != "parent" {
+			t.Fatalf("the minor's consents %+v", ks)
+		}
+		minor, err := e.svc.Subject(e.ctx, res.SubjectID, "p4.1b")
+		if err != nil || minor.Values["email"].Value != nil || minor.Values["full_name"].Value == nil {
+			t.Errorf("the minor's values %+v %v", minor, err)
+		}
+		parent, err := e.svc.Subject(e.ctx, res.RepresentativeID, "p4.1b")
+		if err != nil || parent.Values["email"].Value == nil {
+			t.Errorf("the representative's values %+v %v", parent, err)
+		}
+		d, err := e.svc.MyData(ctx, res.RepresentativeID)
+		if err != nil || len(d.Orders) != 1 || d.Orders[0].ID != res.OrderID {
+			t.Fatalf("the representative's portal orders %+v %v", d.Orders, err)
+		}
+		if err := e.svc.AnswerQuestion(ctx, res.RepresentativeID, res.OrderID, "Ответ родителя."); err != nil {
+			t.Errorf("the representative answers: %v", err)
+		}
+	})
+}

@@ -57,7 +57,7 @@ func (s *Service) addMessage(ctx context.Context, action, orderID, owner, author
 	}
 	err := s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
 		var err error
-		if o, err = c.OrderByID(ctx, orderID); err != nil || (owner != "" && o.SubjectID != owner) {
+		if o, err = c.OrderByID(ctx, orderID); err != nil || (owner != "" && !s.actsFor(ctx, c, owner, o.SubjectID)) {
 			return []derbes.AuditEntry{s.entry(ctx, action, owner, orderPurpose, nil, derbes.OutcomeRefused, "not-found")}, derbes.NotFound("no such order")
 		}
 		sk, err := s.purposeKey(ctx, c, o.SubjectID, orderPurpose)
@@ -79,7 +79,7 @@ func (s *Service) OrderMessages(ctx context.Context, owner, orderID string) ([]O
 	}
 	r := s.db.Read()
 	o, err := r.OrderByID(ctx, orderID)
-	if err != nil || (owner != "" && o.SubjectID != owner) {
+	if err != nil || (owner != "" && !s.actsFor(ctx, r, owner, o.SubjectID)) {
 		return nil, derbes.NotFound("no such order")
 	}
 	ms, err := r.OrderMessages(ctx, orderID)
@@ -151,7 +151,7 @@ func (s *Service) notifyQuestion(ctx context.Context, o store.Order) {
 // Errors: ENotFound (not the subject's order), EInvalid, ETooLarge.
 func (s *Service) PortalAttachDocument(ctx context.Context, subjectID, orderID, category string, data []byte) error {
 	o, err := s.db.Read().OrderByID(ctx, orderID)
-	if err != nil || o.SubjectID != subjectID {
+	if err != nil || !s.actsFor(ctx, s.db.Read(), subjectID, o.SubjectID) {
 		return derbes.NotFound("no such order")
 	}
 	if !slices.Contains(s.ApplyCategories(o.Services), category) {
@@ -160,4 +160,14 @@ func (s *Service) PortalAttachDocument(ctx context.Context, subjectID, orderID, 
 	}
 	_, err = s.AttachOrderDocument(derbes.WithPrincipal(ctx, System("portal:"+subjectID)), orderID, category, data)
 	return err
+}
+
+// actsFor reports whether the portal's subject acts for subject: it is
+// them, or their legal representative by a consent (Art. 7 p.1).
+func (s *Service) actsFor(ctx context.Context, c store.Conn, portalSubject, subject string) bool {
+	if portalSubject == subject {
+		return true
+	}
+	ids, err := c.RepresentedBy(ctx, portalSubject)
+	return err == nil && slices.Contains(ids, subject)
 }

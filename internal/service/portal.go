@@ -299,6 +299,18 @@ func (s *Service) myOrders(ctx context.Context, r store.Conn, subjectID string) 
 	if err != nil {
 		return nil, err
 	}
+	// A legal representative follows the orders of the minors they applied for.
+	represented, err := r.RepresentedBy(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range represented {
+		more, err := r.SubjectOrders(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		orders = append(orders, more...)
+	}
 	out := []MyOrder{}
 	for _, o := range orders {
 		m := MyOrder{ID: o.ID, Services: o.Services, AcademicYear: o.AcademicYear, Status: o.Status, Documents: []string{}}
@@ -314,7 +326,7 @@ func (s *Service) myOrders(ctx context.Context, r store.Conn, subjectID string) 
 		for _, e := range evs {
 			m.History = append(m.History, OrderEventView{Status: e.Status, At: fromMicros(e.At)})
 		}
-		files, err := r.OrderFiles(ctx, subjectID, o.ID)
+		files, err := r.OrderFiles(ctx, o.SubjectID, o.ID)
 		if err != nil {
 			return nil, err
 		}

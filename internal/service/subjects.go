@@ -182,7 +182,7 @@ func (s *Service) prepareCreate(ctx context.Context, in NewSubject) (*derbes.Pur
 	var terms *derbes.ConsentTerms
 	var consents []derbes.Consent
 	if in.Consent != nil {
-		if in.Consent.Representative != "" {
+		if in.Consent.Representative != "" && !in.codeChecked {
 			return fail(derbes.Invalid("consent.representative", "representative-after-create",
 				"record a representative's consent once both subjects exist"))
 		}

@@ -131,3 +131,23 @@ func (c Conn) EachConsentEvent(ctx context.Context, fn func(e *derbes.ConsentEve
 		}
 	}
 }
+
+// RepresentedBy returns the subjects whose consents name representative as
+// their legal representative (Art. 7 p.1).
+func (c Conn) RepresentedBy(ctx context.Context, representative string) ([]string, error) {
+	rows, err := c.q.QueryContext(ctx, `SELECT DISTINCT subject_id FROM consent_events WHERE terms LIKE $1 ORDER BY subject_id`,
+		`%"representative":"`+representative+`"%`)
+	if err != nil {
+		return nil, fmt.Errorf("store: represented subjects: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: represented subjects: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
