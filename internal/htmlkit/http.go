@@ -14,6 +14,7 @@ import (
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/i18n"
+	"github.com/derbes-kz/derbes/internal/ident"
 )
 
 // SecureRequest reports whether the browser reached derbes over HTTPS,
@@ -234,4 +235,17 @@ func CountryName(l i18n.Lang, code string) string {
 		return n
 	}
 	return code
+}
+
+// CountryCodes are the current ISO 3166-1 alpha-2 codes ident accepts.
+func CountryCodes() []string {
+	var out []string
+	for a := 'A'; a <= 'Z'; a++ {
+		for b := 'A'; b <= 'Z'; b++ {
+			if code, err := ident.Country(string([]rune{a, b})); err == nil {
+				out = append(out, code)
+			}
+		}
+	}
+	return out
 }

@@ -222,6 +222,18 @@ func (p *Portal) servicesForm(pg *page, d *applyData, dr *service.Draft, r *http
 	}
 	prog := f.Add(htmlkit.NewField("programme", pg.T("portal.apply.programme"), "text"))
 	prog.Value, prog.Hint = dr.Programme, pg.T("portal.apply.programme_hint")
+	// An institution the registry lacks, for staff to confirm.
+	pn := f.Add(htmlkit.NewField("proposed.name", pg.T("portal.apply.proposed_name"), "text"))
+	pn.Hint = pg.T("portal.apply.proposed_hint")
+	pc := f.Add(htmlkit.NewField("proposed.country", pg.T("portal.apply.proposed_country"), "select"))
+	pc.Options = []option{{Value: "", Label: "—"}}
+	for _, code := range htmlkit.CountryCodes() {
+		pc.Options = append(pc.Options, option{Value: code, Label: htmlkit.CountryName(pg.Lang, code)})
+	}
+	slices.SortFunc(pc.Options[1:], func(a, b option) int { return strings.Compare(a.Label, b.Label) })
+	if dr.Proposed != nil {
+		pn.Value, pc.Value = dr.Proposed.Name, dr.Proposed.Country
+	}
 	// A legal representative applies for a minor (Art. 7 p.1): the
 	// contact verified is theirs, and they give the consents.
 	rel := f.Add(htmlkit.NewField("rep.relationship", pg.T("portal.apply.rep"), "select"))
@@ -278,12 +290,15 @@ func (p *Portal) ApplyServices(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	in := service.ApplyChoices{Citizenship: f.Get("citizenship"), Services: f["services"], Institutions: f["institutions"],
 		AcademicYear: f.Get("academicYear"), Programme: f.Get("programme")}
+	if strings.TrimSpace(f.Get("proposed.name")) != "" || f.Get("proposed.country") != "" {
+		in.Proposed = &service.DraftProposal{Name: f.Get("proposed.name"), Country: f.Get("proposed.country")}
+	}
 	if f.Get("rep.relationship") != "" || strings.TrimSpace(f.Get("rep.fullName")+f.Get("rep.iin")) != "" {
 		in.Rep = &service.DraftRep{Relationship: f.Get("rep.relationship"), FullName: f.Get("rep.fullName"), IIN: f.Get("rep.iin")}
 	}
 	if err := p.svc.ApplyChoose(r.Context(), applyToken(r), in); err != nil {
 		pg, d := p.applyPage(w, r, 2)
-		dr.Citizenship, dr.Services, dr.Institutions, dr.AcademicYear, dr.Programme, dr.Rep = in.Citizenship, in.Services, in.Institutions, in.AcademicYear, in.Programme, in.Rep
+		dr.Citizenship, dr.Services, dr.Institutions, dr.AcademicYear, dr.Programme, dr.Rep, dr.Proposed = in.Citizenship, in.Services, in.Institutions, in.AcademicYear, in.Programme, in.Rep, in.Proposed
 		if ferr := p.servicesForm(pg, d, dr, r); ferr != nil {
 			return ferr
 		}

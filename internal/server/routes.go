@@ -192,6 +192,7 @@ func ConsoleRoutes(c *web.Console) []Route {
 		{"POST", "/console/subjects/{id}/orders/{orderId}/questions", Console, c.AskApplicant},
 		{"GET", "/console/recipients", Console, c.RecipientsPage},
 		{"POST", "/console/recipients", Console, c.CreateRecipient},
+		{"POST", "/console/recipients/{id}/confirm", Console, c.ConfirmRecipient},
 		{"GET", "/console/transfers", Console, c.TransfersPage},
 		{"GET", "/console/subjects/{id}/transfer", Console, c.TransferPage},
 		{"POST", "/console/subjects/{id}/transfer", Console, c.Transfer},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/auth"
+	"github.com/derbes-kz/derbes/internal/ident"
 	"github.com/derbes-kz/derbes/internal/store"
 	"github.com/derbes-kz/derbes/internal/vault"
 )
@@ -58,6 +59,16 @@ type Draft struct {
 	// Rep is the legal representative applying for a minor (Art. 7 p.1):
 	// the verified contact is theirs, and they give the consents.
 	Rep *DraftRep `json:"rep,omitempty"`
+	// Proposed is an institution not in the registry, for staff to confirm.
+	Proposed *DraftProposal `json:"proposed,omitempty"`
+}
+
+// DraftProposal is an institution the applicant names that the registry
+// lacks: it is recorded inactive, for staff to confirm, and receives
+// nothing until they do.
+type DraftProposal struct {
+	Name    string `json:"name"`
+	Country string `json:"country"`
 }
 
 // DraftRep is the legal representative of a minor applicant.
@@ -233,7 +244,8 @@ type ApplyChoices struct {
 	Institutions []string
 	AcademicYear string
 	Programme    string
-	Rep          *DraftRep // nil: the applicant applies for themselves
+	Rep          *DraftRep      // nil: the applicant applies for themselves
+	Proposed     *DraftProposal // an institution the registry lacks
 }
 
 var academicYear = regexp.MustCompile(`^(20[2-9][0-9])/(20[2-9][0-9])$`)
@@ -252,8 +264,8 @@ func (s *Service) ApplyChoose(ctx context.Context, token string, in ApplyChoices
 		err = derbes.Invalid("services", "required", "choose at least one service")
 	case slices.ContainsFunc(in.Services, func(sv string) bool { return serviceNeeds[sv] == "" }):
 		err = derbes.Invalid("services", "service-unknown", "services are admission, visa-invitation and insurance")
-	case len(in.Institutions) == 0 || len(in.Institutions) > 10:
-		err = derbes.Invalid("institutions", "required", "choose from one to ten institutions")
+	case (len(in.Institutions) == 0 && in.Proposed == nil) || len(in.Institutions) > 10:
+		err = derbes.Invalid("institutions", "required", "choose from one to ten institutions, or name one the list lacks")
 	case !s.cat.HasCitizenship(in.Citizenship):
 		err = derbes.Invalid("citizenship", "citizenship-status", "choose the citizenship status")
 	case !academicYear.MatchString(in.AcademicYear):
@@ -267,12 +279,24 @@ func (s *Service) ApplyChoose(ctx context.Context, token string, in ApplyChoices
 	if err == nil && in.Rep != nil {
 		err = s.checkRep(ctx, in.Rep)
 	}
+	if err == nil && in.Proposed != nil {
+		in.Proposed.Name = strings.TrimSpace(in.Proposed.Name)
+		code, cerr := ident.Country(in.Proposed.Country)
+		switch {
+		case len(in.Proposed.Name) < 2 || len(in.Proposed.Name) > 200 || checkText(in.Proposed.Name) != nil:
+			err = derbes.Invalid("proposed.name", "text-length", "name the institution in up to 200 characters")
+		case cerr != nil:
+			err = derbes.Invalid("proposed.country", "country-code", "choose the institution's country")
+		default:
+			in.Proposed.Country = code
+		}
+	}
 	if err != nil {
 		return s.Refuse(ctx, "apply.choose", "", orderPurpose, nil, err)
 	}
 	return s.withDraft(ctx, token, true, func(c store.Conn, d *Draft) (error, error) {
 		d.Citizenship, d.Services, d.Institutions, d.AcademicYear, d.Programme = in.Citizenship, slices.Compact(slices.Sorted(slices.Values(in.Services))), in.Institutions, in.AcademicYear, in.Programme
-		d.Rep = in.Rep
+		d.Rep, d.Proposed = in.Rep, in.Proposed
 		// A value the new services no longer need goes.
 		need := s.ApplyCategories(d.Services)
 		for k := range d.Values {

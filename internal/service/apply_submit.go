@@ -46,6 +46,13 @@ func (s *Service) ApplyPreview(ctx context.Context, token string) (*ApplyStateme
 			st.CrossBorder = append(st.CrossBorder, r.Country)
 		}
 	}
+	if pr := d.Proposed; pr != nil {
+		st.Institutions = append(st.Institutions, store.Recipient{Kind: "education-org", Country: pr.Country,
+			Names: map[string]string{"kk": pr.Name, "ru": pr.Name, "en": pr.Name}})
+		if pr.Country != "KZ" && !slices.Contains(st.CrossBorder, pr.Country) {
+			st.CrossBorder = append(st.CrossBorder, pr.Country)
+		}
+	}
 	slices.Sort(st.CrossBorder)
 	for _, p := range ApplyOptional {
 		switch {
@@ -265,7 +272,18 @@ func (s *Service) writeApplication(ctx context.Context, c store.Conn, h []byte, 
 	}
 	now := s.now().UTC()
 	by := derbes.PrincipalFrom(ctx).ID
-	o := store.Order{ID: res.OrderID, SubjectID: pc.subj.ID, Services: d.Services, Institutions: d.Institutions, AcademicYear: d.AcademicYear,
+	institutions := slices.Clone(d.Institutions)
+	if pr := d.Proposed; pr != nil {
+		// Recorded inactive: no transfer reaches it until staff confirm it.
+		rec := store.Recipient{ID: newID(), Kind: "education-org", Country: pr.Country, Channel: "email", Active: false,
+			Names: map[string]string{"kk": pr.Name, "ru": pr.Name, "en": pr.Name}, CreatedAt: now.UnixMicro(), CreatedBy: "subject:" + pc.subj.ID}
+		if err := c.InsertRecipient(ctx, rec); err != nil {
+			return nil, err
+		}
+		institutions = append(institutions, rec.ID)
+		entries = append(entries, s.entry(ctx, "recipient.propose", pc.subj.ID, orderPurpose, nil, derbes.OutcomeOK, "recipient:"+rec.ID))
+	}
+	o := store.Order{ID: res.OrderID, SubjectID: pc.subj.ID, Services: d.Services, Institutions: institutions, AcademicYear: d.AcademicYear,
 		Programme: d.Programme, Status: "draft", CreatedAt: now.UnixMicro(), CreatedBy: by}
 	if err := c.InsertOrder(ctx, o); err != nil {
 		return nil, err

@@ -339,3 +339,73 @@ func TestMinorAppliesThroughRepresentative(t *testing.T) {
 		}
 	})
 }
+
+// covers the online-application issue (an institution the registry lacks
+// is proposed for staff to confirm): it is recorded inactive with the
+// order, named in the consent by kind and country, receives no transfer
+// until the responsible person confirms it.
+func TestProposedInstitution(t *testing.T) {
+	srv := mailtest.Start(t)
+	sender, err := mail.NewSMTP(srv.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eachEngine(t, func(t *testing.T, e *env) {
+		e = newEnvWith(t, string(e.db.Engine()), Options{Mail: sender})
+		ctx := context.Background()
+		address := "proposer-" + string(e.db.Engine()) + "@example.kz"
+		code := func() string {
+			t.Helper()
+			return codeRE.FindStringSubmatch(srv.WaitFor(t, address, 10*time.Second).Text)[1]
+		}
+		tok, ch, err := e.svc.ApplyBegin(ctx, address, "en", "192.0.2.30")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.ApplyVerify(ctx, tok, ch.ID, code()); err != nil {
+			t.Fatal(err)
+		}
+		choose := func(p DraftProposal) error {
+			return e.svc.ApplyChoose(ctx, tok, ApplyChoices{Citizenship: "kz-citizen", Services: []string{"admission"}, AcademicYear: "2026/2027", Proposed: &p})
+		}
+		wantErr(t, choose(DraftProposal{Name: "Uni", Country: "XX"}), derbes.EInvalid, "proposed.country", "country-code")
+		wantErr(t, choose(DraftProposal{Name: " ", Country: "CZ"}), derbes.EInvalid, "proposed.name", "text-length")
+		if err := choose(DraftProposal{Name: "Vltava Technical University", Country: "cz"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.ApplyData(ctx, tok, map[string]string{"full_name": "Серікқызы Айгерім", "iin": "980514301233"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		st, err := e.svc.ApplyPreview(ctx, tok)
+		if err != nil || !slices.Equal(st.CrossBorder, []string{"CZ"}) {
+			t.Fatalf("statement %+v %v", st, err)
+		}
+		ch2, err := e.svc.ApplyConfirm(ctx, tok, []string{"p4.2b1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.svc.ApplySubmit(ctx, tok, ch2.ID, code())
+		if err != nil {
+			t.Fatal(err)
+		}
+		orders, _ := e.svc.Orders(e.ctx, res.SubjectID)
+		if len(orders) != 1 || len(orders[0].Institutions) != 1 {
+			t.Fatalf("orders %+v", orders)
+		}
+		recID := orders[0].Institutions[0]
+		rec, err := e.db.Read().RecipientByID(ctx, recID)
+		if err != nil || rec.Active || rec.Country != "CZ" || rec.CreatedBy != "subject:"+res.SubjectID {
+			t.Fatalf("proposed recipient %+v %v", rec, err)
+		}
+		_, err = e.transfer(TransferRequest{RecipientID: recID, Purpose: "p4.2b1", Subjects: []string{res.SubjectID}, Categories: []string{"full_name"}, Basis: "consent"})
+		wantErr(t, err, derbes.EInvalid, "recipientId", "recipient-inactive")
+		wantErr(t, e.svc.ConfirmRecipient(as(ctx, RoleAdmissions, DefaultRoles()), recID), derbes.EForbidden, "", "permission")
+		if err := e.svc.ConfirmRecipient(e.ctx, recID); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, e.svc.ConfirmRecipient(e.ctx, recID), derbes.EConflict, "", "recipient-active")
+		if _, err := e.transfer(TransferRequest{RecipientID: recID, Purpose: "p4.2b1", Subjects: []string{res.SubjectID}, Categories: []string{"full_name"}, Basis: "consent"}); err != nil {
+			t.Errorf("transfer after confirmation: %v", err)
+		}
+	})
+}

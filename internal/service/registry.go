@@ -12,6 +12,31 @@ import (
 	"github.com/derbes-kz/derbes/internal/store"
 )
 
+// ConfirmRecipient makes a recipient an applicant proposed (recorded
+// inactive) a recipient like any other. Errors: ENotFound, EConflict
+// (already active), EForbidden.
+func (s *Service) ConfirmRecipient(ctx context.Context, id string) error {
+	const action = "recipient.confirm"
+	role := derbes.PrincipalFrom(ctx).Role
+	if !role.AllowsAny(derbes.ActAdminister, "*") && !role.AllowsAny(derbes.ActApprove, "*") {
+		return s.Refuse(ctx, action, "", "", nil, s.denied(ctx, "", "your role may not edit the recipient registry"))
+	}
+	return s.db.Write(ctx, func(ctx context.Context, c store.Conn) ([]derbes.AuditEntry, error) {
+		e := s.entry(ctx, action, "", "", nil, derbes.OutcomeOK, "recipient:"+id)
+		ok, err := c.ActivateRecipient(ctx, id)
+		if err == nil && !ok {
+			if _, err = c.RecipientByID(ctx, id); err == nil {
+				err = &derbes.Error{Code: derbes.EConflict, Rule: "recipient-active", Message: "this recipient is already confirmed"}
+			}
+		}
+		if err != nil {
+			e.Outcome, e.Reason = derbes.OutcomeRefused, derbes.RuleOf(err)
+			return []derbes.AuditEntry{e}, err
+		}
+		return []derbes.AuditEntry{e}, nil
+	})
+}
+
 // CreateRecipient adds a third party to the registry (R-TRANSFER-1).
 // Errors: EInvalid (kind, names, country, registration number, channel), EForbidden.
 func (s *Service) CreateRecipient(ctx context.Context, r store.Recipient) (*store.Recipient, error) {

@@ -25,6 +25,17 @@ type Recipient struct {
 	CreatedBy string            `json:"-"`
 }
 
+// ActivateRecipient confirms an inactive recipient; false if it was active
+// or is unknown.
+func (c Conn) ActivateRecipient(ctx context.Context, id string) (bool, error) {
+	res, err := c.q.ExecContext(ctx, `UPDATE recipients SET active = TRUE WHERE id = $1 AND NOT active`, id)
+	if err != nil {
+		return false, fmt.Errorf("store: activate recipient: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // InsertRecipient adds a recipient.
 func (c Conn) InsertRecipient(ctx context.Context, r Recipient) error {
 	names, _ := json.Marshal(r.Names)

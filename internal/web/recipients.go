@@ -11,7 +11,6 @@ import (
 	"github.com/derbes-kz/derbes/internal/catalogue"
 	"github.com/derbes-kz/derbes/internal/htmlkit"
 	"github.com/derbes-kz/derbes/internal/i18n"
-	"github.com/derbes-kz/derbes/internal/ident"
 	"github.com/derbes-kz/derbes/internal/store"
 )
 
@@ -44,17 +43,7 @@ func (c *Console) mayReadRegistry(role derbes.Role) bool {
 }
 
 // countryCodes are the current ISO 3166-1 codes ident accepts.
-var countryCodes = func() []string {
-	var out []string
-	for a := 'A'; a <= 'Z'; a++ {
-		for b := 'A'; b <= 'Z'; b++ {
-			if code, err := ident.Country(string([]rune{a, b})); err == nil {
-				out = append(out, code)
-			}
-		}
-	}
-	return out
-}()
+var countryCodes = htmlkit.CountryCodes()
 
 // countryName is the country's name in l (htmlkit.CountryName).
 func countryName(l i18n.Lang, code string) string { return htmlkit.CountryName(l, code) }
@@ -158,6 +147,7 @@ type recipientsData struct {
 type recipientRow struct {
 	ID, Kind, Name, Country, Channel, RegNumber, Contact string
 	Active                                               bool
+	Proposed                                             bool // by an applicant, to confirm
 }
 
 // RecipientsPage lists the recipient registry (R-TRANSFER-1); the
@@ -194,7 +184,7 @@ func (c *Console) recipientsData(p *page, r *http.Request) (*recipientsData, err
 	for _, rec := range list {
 		d.Rows = append(d.Rows, recipientRow{ID: rec.ID, Kind: p.T("console.recipients.kind." + rec.Kind), Name: recipientName(p, rec),
 			Country: countryName(p.Lang, rec.Country), Channel: channelLabel(p, rec.Channel), RegNumber: rec.RegNumber,
-			Contact: rec.Contact, Active: rec.Active})
+			Contact: rec.Contact, Active: rec.Active, Proposed: !rec.Active && strings.HasPrefix(rec.CreatedBy, "subject:")})
 	}
 	if !mayEditRegistry(role) {
 		return d, nil
@@ -276,4 +266,17 @@ func formStatus(err error) int {
 		return s
 	}
 	return http.StatusBadRequest
+}
+
+// ConfirmRecipient confirms an institution an applicant proposed.
+func (c *Console) ConfirmRecipient(w http.ResponseWriter, r *http.Request) error {
+	if err := htmlkit.ParseForm(w, r, maxForm); err != nil {
+		return err
+	}
+	if err := c.svc.ConfirmRecipient(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	c.flash(w, r, "console.recipients.flash.confirmed")
+	htmlkit.Redirect(w, r, "/console/recipients")
+	return nil
 }
