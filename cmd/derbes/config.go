@@ -62,6 +62,7 @@ func options() []option {
 		{"backup-dir", "DERBES_BACKUP_DIR", "", "directory of the scheduled backups (default DATA/backups)", str(func(c *app.Config) *string { return &c.BackupDir })},
 		{"backup-every", "DERBES_BACKUP_EVERY", "24h", "how often serve makes, verifies and records a backup; 0 turns scheduled backups off", duration(func(c *app.Config) *time.Duration { return &c.BackupEvery })},
 		{"backup-keep", "DERBES_BACKUP_KEEP", "7", "how many backup generations to keep in --backup-dir (the oldest are removed after a new one verifies)", integer(func(c *app.Config) *int { return &c.BackupKeep })},
+		{"apply-draft-ttl", "DERBES_APPLY_DRAFT_TTL", "6h", "how long an unfinished online application is kept before it is destroyed", duration(func(c *app.Config) *time.Duration { return &c.DraftTTL })},
 		{"stats-k", "DERBES_STATS_K", "5", "every group the daily statistics extract releases covers at least k subjects (R-RETAIN-2)", integer(func(c *app.Config) *int { return &c.StatsK })},
 		{"smtp-host", "DERBES_SMTP_HOST", "", "SMTP server for one-time codes and notices (none: e-mail off)", str(func(c *app.Config) *string { return &c.SMTP.Host })},
 		{"smtp-port", "DERBES_SMTP_PORT", "587", "SMTP port", integer(func(c *app.Config) *int { return &c.SMTP.Port })},

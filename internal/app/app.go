@@ -53,6 +53,7 @@ type Config struct {
 	BackupKeep           int           // generations kept in BackupDir
 	backupDelay          time.Duration // before a due first backup; a minute when 0 (tests shorten it)
 	StatsK               int           // k of the scheduled statistics extract (R-RETAIN-2); 5 when 0
+	DraftTTL             time.Duration // how long an online application draft lives; service.DraftTTL when 0
 	SMTP                 mail.Config
 	SMS                  sms.Config
 }
@@ -169,6 +170,11 @@ func openService(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Wr
 		return nil, nil, fmt.Errorf("config: --stats-k: k is between 2 and 1000 (got %d)", cfg.StatsK)
 	}
 	opt.StatsK = cfg.StatsK
+	if cfg.DraftTTL < 0 || cfg.DraftTTL > 7*24*time.Hour {
+		db.Close()
+		return nil, nil, fmt.Errorf("config: --apply-draft-ttl: between 0 and 168h (got %s)", cfg.DraftTTL)
+	}
+	opt.DraftTTL = cfg.DraftTTL
 	svc, err := service.New(ctx, db, master, cat, opt)
 	if err != nil {
 		db.Close()
