@@ -409,3 +409,32 @@ func TestProposedInstitution(t *testing.T) {
 		}
 	})
 }
+
+// covers R-APPLY-2: a question about an order is announced by e-mail
+// under the consent to P-4.2a, without its text (the text stays in the
+// portal).
+func TestQuestionAnnouncedByMail(t *testing.T) {
+	srv := mailtest.Start(t)
+	sender, err := mail.NewSMTP(srv.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	eachEngine(t, func(t *testing.T, e *env) {
+		e = newEnvWith(t, string(e.db.Engine()), Options{Mail: sender})
+		reg := e.recipients(t)
+		vals := applicant()
+		vals["email"] = "asked-" + string(e.db.Engine()) + "@example.kz"
+		v := e.create(vals, "p4.1b", "p4.2a")
+		o, err := e.svc.CreateOrder(e.ctx, v.ID, NewOrder{Services: []string{"admission"}, Institutions: []string{reg.kzUni}, AcademicYear: "2026/2027"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.AskApplicant(e.ctx, o.ID, "Секретный вопрос о дипломе"); err != nil {
+			t.Fatal(err)
+		}
+		msg := srv.WaitFor(t, strings.ToLower(vals["email"]), 10*time.Second)
+		if strings.Contains(msg.Text, "Секретный") || !strings.Contains(msg.Text, "портал") {
+			t.Errorf("the announcement %q", msg.Text)
+		}
+	})
+}
