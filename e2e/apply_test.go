@@ -73,6 +73,17 @@ func TestApplyOnline(t *testing.T) {
 	e.submit("#apply-next")
 	e.do(chromedp.WaitVisible(chromedp.ID("f-services-err")))
 	e.shot("services-error")
+	// The registry search: Russia only, then any country again.
+	e.do(chromedp.SetValue(chromedp.ID("f-find-country"), "RU"))
+	e.submit("#apply-find-button")
+	e.do(chromedp.WaitVisible(chromedp.ID("apply-services")))
+	if n := e.count(`input[name="institutions"]`); n != 1 || e.count("#f-institutions-"+ruUni) != 1 {
+		t.Fatalf("searching Russia shows %d institutions", n)
+	}
+	e.shot("services-search")
+	e.do(chromedp.SetValue(chromedp.ID("f-find-country"), ""))
+	e.submit("#apply-find-button")
+	e.do(chromedp.WaitVisible(chromedp.ID("f-institutions-" + kzUni)))
 	e.do(chromedp.SetValue(chromedp.ID("f-citizenship"), "kz-citizen"),
 		chromedp.Click(chromedp.ID("f-services-admission")),
 		chromedp.Click(chromedp.ID("f-institutions-"+kzUni)),

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -44,6 +45,8 @@ type applyData struct {
 	Countries string
 	// Rep names the relationship of the representative who consents.
 	Rep string
+	// Find is the registry search of the services step.
+	Find []*field
 }
 
 type applyStep struct{ Key, State string } // State: done, now or ""
@@ -258,10 +261,27 @@ func (p *Portal) servicesForm(pg *page, d *applyData, dr *service.Draft, r *http
 	if err != nil {
 		return err
 	}
+	// The search (country and part of a name, in any language) narrows the
+	// list; institutions already chosen stay in it.
+	country, q := r.FormValue("find.country"), strings.ToLower(strings.TrimSpace(r.FormValue("find.q")))
+	countries := map[string]bool{}
 	for _, rc := range recips {
-		inst.Options = append(inst.Options, option{Value: rc.ID, Label: rc.Names[string(pg.Lang)] + " — " + htmlkit.CountryName(pg.Lang, rc.Country)})
+		countries[rc.Country] = true
+		match := (country == "" || rc.Country == country) && (q == "" || slices.ContainsFunc([]string{rc.Names["kk"], rc.Names["ru"], rc.Names["en"]},
+			func(n string) bool { return strings.Contains(strings.ToLower(n), q) }))
+		if match || slices.Contains(inst.Checked, rc.ID) {
+			inst.Options = append(inst.Options, option{Value: rc.ID, Label: rc.Names[string(pg.Lang)] + " — " + htmlkit.CountryName(pg.Lang, rc.Country)})
+		}
 	}
 	d.Checks = []applyCheck{svc, inst}
+	fc := htmlkit.NewField("find.country", pg.T("portal.apply.find_country"), "select")
+	fc.Value, fc.Options = country, []option{{Value: "", Label: pg.T("portal.apply.find_any")}}
+	for _, c := range slices.Sorted(maps.Keys(countries)) {
+		fc.Options = append(fc.Options, option{Value: c, Label: htmlkit.CountryName(pg.Lang, c)})
+	}
+	fq := htmlkit.NewField("find.q", pg.T("portal.apply.find_name"), "text")
+	fq.Value = r.FormValue("find.q")
+	d.Find = []*field{fc, fq}
 	return nil
 }
 
@@ -288,6 +308,16 @@ func (p *Portal) ApplyServices(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := r.PostForm
+	if f.Get("action") == "find" {
+		// A search: show the narrowed list with everything typed so far.
+		pg, d := p.applyPage(w, r, 2)
+		dr.Citizenship, dr.Services, dr.Institutions, dr.AcademicYear, dr.Programme = f.Get("citizenship"), f["services"], f["institutions"], f.Get("academicYear"), f.Get("programme")
+		if err := p.servicesForm(pg, d, dr, r); err != nil {
+			return err
+		}
+		d.Form.FillAll(f)
+		return p.render(w, http.StatusOK, "apply_services", pg)
+	}
 	in := service.ApplyChoices{Citizenship: f.Get("citizenship"), Services: f["services"], Institutions: f["institutions"],
 		AcademicYear: f.Get("academicYear"), Programme: f.Get("programme")}
 	if strings.TrimSpace(f.Get("proposed.name")) != "" || f.Get("proposed.country") != "" {
