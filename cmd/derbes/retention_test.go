@@ -227,3 +227,28 @@ func TestRetentionAndStatsCommands(t *testing.T) {
 		})
 	}
 }
+
+// covers R-OPS-5: "derbes import" reports its counts and rate, writes the
+// rejected rows to a report, and a second run skips what is there.
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"DERBES_DATA": dir, "DERBES_OPERATOR_NAME": "Test operator", "DERBES_OPERATOR_BIN": app.ExampleBIN}
+	csvPath, mapPath := dir+"/applicants.csv", dir+"/mapping.json"
+	os.WriteFile(csvPath, []byte("ФИО;ИИН\nСерікқызы Айгерім Нұрланқызы;980514301233\nИванов Иван;980514301234\n"), 0o600)
+	os.WriteFile(mapPath, []byte(`{"purpose":"p4.1b","kind":"applicant","citizenship":"kz-citizen","columns":{"ФИО":"full_name","ИИН":"iin"}}`), 0o600)
+	out, err := runCmd(t, env, "import", csvPath, "--mapping", mapPath, "--lang", "en")
+	if err != nil || !strings.Contains(out, "2 rows: 1 imported, 0 already there, 1 rejected") {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	rep, err := os.ReadFile(csvPath + ".rejected.csv")
+	if err != nil || !strings.Contains(string(rep), "3,ИИН,iin-checksum,") {
+		t.Errorf("report: %v\n%s", err, rep)
+	}
+	out, err = runCmd(t, env, "import", csvPath, "--mapping", mapPath)
+	if err != nil || !strings.Contains(out, "0 imported, 1 already there, 1 rejected") {
+		t.Errorf("second import: %v\n%s", err, out)
+	}
+	if _, err := runCmd(t, env, "import", csvPath); err == nil {
+		t.Error("an import without a mapping ran")
+	}
+}

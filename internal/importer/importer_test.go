@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/csv"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -75,7 +77,7 @@ func csvBytes(t *testing.T, recs [][]string, cp1251 bool) []byte {
 	return enc
 }
 
-func newService(t *testing.T, engine string) (*service.Service, *store.DB) {
+func newService(t testing.TB, engine string) (*service.Service, *store.DB) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dbtest.URL(t, engine))
@@ -94,7 +96,7 @@ func newService(t *testing.T, engine string) (*service.Service, *store.DB) {
 	return svc, db
 }
 
-func count(t *testing.T, db *store.DB, q string) int {
+func count(t testing.TB, db *store.DB, q string) int {
 	t.Helper()
 	var n int
 	if err := db.Raw().QueryRow(q).Scan(&n); err != nil {
@@ -249,5 +251,46 @@ func TestReadCSVForms(t *testing.T) {
 		if err != nil || len(tab.Header) != 2 || tab.Header[0] != "ФИО" || len(tab.Rows) != 1 || tab.Rows[0].Cell(1) != "1" {
 			t.Errorf("%s: %+v %v", name, tab, err)
 		}
+	}
+}
+
+// BenchmarkImport imports DERBES_IMPORT_BENCH_N synthetic applicants (2,000
+// by default) from a CSV per iteration into a fresh database, reporting
+// rows per second; run once with 100000 for the figure in the notes.
+func BenchmarkImport(b *testing.B) {
+	n := 2000
+	if s := os.Getenv("DERBES_IMPORT_BENCH_N"); s != "" {
+		n, _ = strconv.Atoi(s)
+	}
+	var recs [][]string
+	for _, p := range demo.People(5, n*10/9+10) {
+		if p.Citizenship == "kz-citizen" && len(recs) < n {
+			recs = append(recs, []string{p.Values["full_name"], p.Values["iin"], p.Values["passport_number"], p.Values["phone"], p.Values["education"]})
+		}
+	}
+	m, _ := ParseMapping([]byte(mappingJSON))
+	for _, engine := range dbtest.Engines() {
+		b.Run(engine, func(b *testing.B) {
+			var b0 bytes.Buffer
+			w := csv.NewWriter(&b0)
+			w.Write(header)
+			w.WriteAll(recs)
+			tab, err := ReadCSV(b0.Bytes())
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				b.StopTimer()
+				svc, _ := newService(b, engine)
+				b.StartTimer()
+				res, err := Run(derbes.WithPrincipal(context.Background(), service.System("import")), svc, tab, m, Options{})
+				// Random passport numbers may repeat among 100,000 people:
+				// such a row counts as already there, not as a failure.
+				if err != nil || res.Rejected != 0 || res.Imported+res.Existing != len(recs) {
+					b.Fatalf("%+v %v", res, err)
+				}
+			}
+			b.ReportMetric(float64(len(recs)*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
 }
