@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -77,4 +78,45 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("%w (the import can be run again: rows already imported are skipped)", err)
 	}
 	return nil
+}
+
+// runExport is "derbes export --purpose P --categories a,b [--format csv|xlsx] --out FILE" (R-OPS-5).
+func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("export", stderr)
+	purpose := fs.String("purpose", "", "the purpose the data is exported under (its basis is checked per subject)")
+	cats := fs.String("categories", "", "category keys, comma-separated")
+	format := fs.String("format", "csv", "csv or xlsx")
+	out := fs.String("out", "", "the file to write (must not exist)")
+	lang := fs.String("lang", "ru", "the header's language: kk, ru or en")
+	svc, err := openForCLI(ctx, fs, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer svc.Close(context.WithoutCancel(ctx))
+	if *out == "" || (*format != "csv" && *format != "xlsx") {
+		return fmt.Errorf("usage: derbes export --purpose P --categories a,b [--format csv|xlsx] --out FILE")
+	}
+	x, err := svc.ExportSubjects(derbes.WithPrincipal(ctx, service.System("export")), *purpose, strings.Split(*cats, ","), *lang)
+	if err != nil {
+		return err
+	}
+	var data []byte
+	if *format == "xlsx" {
+		data, err = x.XLSX()
+	} else {
+		data, err = x.CSV()
+	}
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	fmt.Fprintf(stdout, "%d subjects exported under %s (each recorded in the audit trail): %s\n", len(x.Rows), x.Purpose, *out)
+	return f.Close()
 }

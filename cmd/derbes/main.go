@@ -42,6 +42,7 @@ func commands() []command {
 		{"restore", "'restore FILE --ledger LEDGER' restores a backup into an empty installation", runRestore},
 		{"keys", "key rotation: 'keys rotate --purpose P', 'keys rotate-master --new-key-file F'", runKeys},
 		{"import", "'import FILE --mapping MAP.json' loads applicants from CSV (UTF-8 or Windows-1251) or XLSX; resumable", runImport},
+		{"export", "'export --purpose P --categories a,b --out FILE' writes CSV or XLSX, every subject audited", runExport},
 		{"retention", "storage periods: 'retention preview [--at DATE]', 'retention run', 'retention approve ACT'", runRetention},
 		{"stats", "'stats export [--k N] [--out FILE]' writes a depersonalised, k-anonymous extract as CSV", runStats},
 		{"bench", "drive workload W against a running derbes and report throughput and latency", runBench},

@@ -251,4 +251,13 @@ func TestImportCommand(t *testing.T) {
 	if _, err := runCmd(t, env, "import", csvPath); err == nil {
 		t.Error("an import without a mapping ran")
 	}
+	// Legacy data is for storage only: P-4.1b has no basis for it, so an
+	// export under it has no rows; the export itself works and says so.
+	out, err = runCmd(t, env, "export", "--purpose", "p4.1b", "--categories", "full_name,iin", "--format", "xlsx", "--out", dir+"/x.xlsx")
+	if err != nil || !strings.Contains(out, "0 subjects exported under p4.1b") {
+		t.Errorf("export: %v\n%s", err, out)
+	}
+	if _, err := runCmd(t, env, "export", "--purpose", "p4.1b", "--categories", "income", "--out", dir+"/y.csv"); err == nil {
+		t.Error("an export of a category outside the purpose ran")
+	}
 }

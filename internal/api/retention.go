@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/derbes-kz/derbes"
@@ -143,4 +144,42 @@ func (a *API) StatsCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return htmlkit.Download(w, "text/csv; charset=utf-8", "derbes-statistics-"+x.ID+".csv", buf.Bytes())
+}
+
+// Export handles GET /api/v1/exports?purpose=…&categories=a,b&format=csv|xlsx&lang=….
+func (a *API) Export(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	format := q.Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	if format != "csv" && format != "xlsx" {
+		return a.svc.Refuse(r.Context(), "subject.export", "", "", nil, derbes.Invalid("format", "format", "the format is csv or xlsx"))
+	}
+	lang := q.Get("lang")
+	if lang == "" {
+		lang = "kk"
+	}
+	var cats []string
+	for _, c := range strings.Split(q.Get("categories"), ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			cats = append(cats, c)
+		}
+	}
+	x, err := a.svc.ExportSubjects(r.Context(), q.Get("purpose"), cats, lang)
+	if err != nil {
+		return err
+	}
+	if format == "xlsx" {
+		data, err := x.XLSX()
+		if err != nil {
+			return err
+		}
+		return htmlkit.Download(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "derbes-export-"+x.Purpose+".xlsx", data)
+	}
+	data, err := x.CSV()
+	if err != nil {
+		return err
+	}
+	return htmlkit.Download(w, "text/csv; charset=utf-8", "derbes-export-"+x.Purpose+".csv", data)
 }

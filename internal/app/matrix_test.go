@@ -92,6 +92,7 @@ var allowed = map[string][]string{
 	"POST /api/v1/retention/holds":                                       {service.RoleResponsible},
 	"POST /api/v1/retention/holds/{id}/release":                          {service.RoleResponsible},
 	"GET /api/v1/statistics":                                             anyToken,
+	"GET /api/v1/exports":                                                {service.RoleResponsible},
 	"POST /api/v1/statistics/extracts":                                   auditors,
 	"GET /api/v1/statistics/extracts/{id}/csv":                           auditors,
 	"GET /api/v1/reports/control":                                        auditors,
@@ -153,6 +154,9 @@ func request(rt server.Route, f fixture, n int) (string, []byte) {
 	path = strings.NewReplacer("{category}", "phone", "{version}", "1", "{name}", "intern", "{challengeId}", "0123", "{blockId}", "none", "{noticeId}", "none").Replace(path)
 	if rt.Method == "GET" && strings.HasPrefix(rt.Pattern, "/api/v1/subjects/{id}") && !strings.Contains(rt.Pattern, "consents") {
 		path += "?purpose=p4.1b"
+	}
+	if rt.Pattern == "/api/v1/exports" {
+		path += "?purpose=p4.1b&categories=full_name"
 	}
 	bodies := map[string]string{
 		"POST /api/v1/subjects": `{"kind":"applicant","citizenship":"kz-citizen","purpose":"p4.1b","consent":{"purposes":["p4.1b"]},` +

@@ -118,6 +118,7 @@ func Routes(a *api.API) []Route {
 		{"GET", "/api/v1/retention/holds", Token, a.Holds},
 		{"POST", "/api/v1/retention/holds", Token, a.PlaceHold},
 		{"POST", "/api/v1/retention/holds/{id}/release", Token, a.ReleaseHold},
+		{"GET", "/api/v1/exports", Token, a.Export},
 		{"GET", "/api/v1/statistics", Token, a.Statistics},
 		{"POST", "/api/v1/statistics/extracts", Token, a.MakeStatsExtract},
 		{"GET", "/api/v1/statistics/extracts/{id}/csv", Token, a.StatsCSV},
