@@ -271,6 +271,9 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"StatView", reflect.TypeFor[service.StatView](), false},
 		{"StatCount", reflect.TypeFor[service.StatCount](), false},
 		{"StatsExtract", reflect.TypeFor[service.StatsExtract](), false},
+		{"WebhookCreate", reflect.TypeFor[webhookBody](), true},
+		{"Webhook", reflect.TypeFor[store.Webhook](), false},
+		{"WebhookDelivery", reflect.TypeFor[service.WebhookDelivery](), false},
 		// Not listed: RecipientCreate (recipientBody), AuthorityRequestCreate
 		// (authorityBody), OrderCreate (orderBody) and RequestCreate
 		// (requestBody), whose optional fields (regNumber, contact;
@@ -347,6 +350,7 @@ func TestOpenAPIExamplesDecode(t *testing.T) {
 		"moveBreach":               func() any { return new(breachMoveBody) },
 		"placeHold":                func() any { return new(holdBody) },
 		"makeStatsExtract":         func() any { return new(extractBody) },
+		"createWebhook":            func() any { return new(webhookBody) },
 	}
 	check := func(name string, example any, dst any) {
 		t.Helper()

@@ -183,3 +183,30 @@ func (a *API) Export(w http.ResponseWriter, r *http.Request) error {
 	}
 	return htmlkit.Download(w, "text/csv; charset=utf-8", "derbes-export-"+x.Purpose+".csv", data)
 }
+
+type webhookBody struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
+// CreateWebhook handles POST /api/v1/webhooks.
+func (a *API) CreateWebhook(w http.ResponseWriter, r *http.Request) error {
+	var b webhookBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(r.Context(), "webhook.create", "", "", nil, err)
+	}
+	h, err := a.svc.CreateWebhook(r.Context(), b.URL, b.Events)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, h)
+}
+
+// Webhooks handles GET /api/v1/webhooks: the webhooks and their newest deliveries.
+func (a *API) Webhooks(w http.ResponseWriter, r *http.Request) error {
+	hooks, deliveries, err := a.svc.Webhooks(r.Context())
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"webhooks": hooks, "deliveries": deliveries})
+}

@@ -53,6 +53,7 @@ type Config struct {
 	BackupKeep           int           // generations kept in BackupDir
 	backupDelay          time.Duration // before a due first backup; a minute when 0 (tests shorten it)
 	StatsK               int           // k of the scheduled statistics extract (R-RETAIN-2); 5 when 0
+	webhookEvery         time.Duration // how often due webhook deliveries are sent; 5 s when 0 (tests shorten it)
 	DraftTTL             time.Duration // how long an online application draft lives; service.DraftTTL when 0
 	SMTP                 mail.Config
 	SMS                  sms.Config
@@ -260,6 +261,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) 
 	a.stopJobs = stopJobs
 	a.jobs.Add(1)
 	go func() { defer a.jobs.Done(); a.schedule(jobs, log) }()
+	a.jobs.Add(1)
+	go func() { defer a.jobs.Done(); a.deliverWebhooks(jobs, log, cmp.Or(cfg.webhookEvery, 5*time.Second)) }()
 	if cfg.BackupEvery > 0 {
 		b := &backups{svc: svc, master: master, dir: cfg.backupDir(), every: cfg.BackupEvery, keep: cfg.BackupKeep, log: log, observe: m.JobRun}
 		a.jobs.Add(1)
@@ -283,6 +286,22 @@ func (a *App) schedule(ctx context.Context, log *slog.Logger) {
 				log.ErrorContext(ctx, "scheduled jobs", "err", err)
 			} else if len(ran) > 0 {
 				log.InfoContext(ctx, "scheduled jobs ran", "jobs", ran)
+			}
+		}
+	}
+}
+
+// deliverWebhooks sends due webhook deliveries every interval.
+func (a *App) deliverWebhooks(ctx context.Context, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := a.Service.DeliverWebhooks(ctx); err != nil && ctx.Err() == nil {
+				log.ErrorContext(ctx, "webhook deliveries", "err", err)
 			}
 		}
 	}

@@ -93,6 +93,8 @@ var allowed = map[string][]string{
 	"POST /api/v1/retention/holds/{id}/release":                          {service.RoleResponsible},
 	"GET /api/v1/statistics":                                             anyToken,
 	"GET /api/v1/exports":                                                {service.RoleResponsible},
+	"GET /api/v1/webhooks":                                               {service.RoleAdmin},
+	"POST /api/v1/webhooks":                                              {service.RoleAdmin},
 	"POST /api/v1/statistics/extracts":                                   auditors,
 	"GET /api/v1/statistics/extracts/{id}/csv":                           auditors,
 	"GET /api/v1/reports/control":                                        auditors,
@@ -192,6 +194,7 @@ func request(rt server.Route, f fixture, n int) (string, []byte) {
 		"POST /api/v1/authority-requests/{id}/decision":                      `{"approve":true}`,
 		"POST /api/v1/retention/holds":                                       `{"subjectId":"` + f.subject + `","reason":"Civil case 2-1/2026"}`,
 		"POST /api/v1/statistics/extracts":                                   `{"k":5}`,
+		"POST /api/v1/webhooks":                                              `{"url":"https://crm.example.org/hook","events":["request.opened"]}`,
 	}
 	return path, []byte(bodies[rt.Method+" "+rt.Pattern])
 }

@@ -119,6 +119,8 @@ func Routes(a *api.API) []Route {
 		{"POST", "/api/v1/retention/holds", Token, a.PlaceHold},
 		{"POST", "/api/v1/retention/holds/{id}/release", Token, a.ReleaseHold},
 		{"GET", "/api/v1/exports", Token, a.Export},
+		{"GET", "/api/v1/webhooks", Token, a.Webhooks},
+		{"POST", "/api/v1/webhooks", Token, a.CreateWebhook},
 		{"GET", "/api/v1/statistics", Token, a.Statistics},
 		{"POST", "/api/v1/statistics/extracts", Token, a.MakeStatsExtract},
 		{"GET", "/api/v1/statistics/extracts/{id}/csv", Token, a.StatsCSV},

@@ -315,7 +315,10 @@ func (s *Service) WithdrawConsent(ctx context.Context, subjectID, consentID, rea
 			return []derbes.AuditEntry{e}, err
 		}
 		e.Purpose = joinPurposes(k.Purposes)
-		return []derbes.AuditEntry{e}, c.AppendConsentEvent(ctx, ev)
+		if err := c.AppendConsentEvent(ctx, ev); err != nil {
+			return nil, err
+		}
+		return []derbes.AuditEntry{e}, s.enqueueEvent(ctx, c, EventConsentWithdrawn, subjectID, "consent:"+consentID)
 	})
 	if err != nil {
 		return nil, err
@@ -384,7 +387,10 @@ func (s *Service) RefuseWithdrawal(ctx context.Context, subjectID, consentID, re
 			return []derbes.AuditEntry{e}, err
 		}
 		e.Purpose = joinPurposes(k.Purposes)
-		return []derbes.AuditEntry{e}, c.AppendConsentEvent(ctx, ev)
+		if err := c.AppendConsentEvent(ctx, ev); err != nil {
+			return nil, err
+		}
+		return []derbes.AuditEntry{e}, s.enqueueEvent(ctx, c, EventConsentWithdrawn, subjectID, "consent:"+consentID)
 	})
 }
 

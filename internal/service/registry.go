@@ -258,8 +258,11 @@ func (s *Service) Block(ctx context.Context, subjectID, category, reason string)
 				return nil, err
 			}
 		}
-		return []derbes.AuditEntry{e}, c.InsertBlock(ctx, store.Block{ID: id, SubjectID: subjectID, Category: category,
-			Reason: strings.TrimSpace(reason), BlockedBy: derbes.PrincipalFrom(ctx).ID, BlockedAt: s.now().UnixMicro()})
+		if err := c.InsertBlock(ctx, store.Block{ID: id, SubjectID: subjectID, Category: category,
+			Reason: strings.TrimSpace(reason), BlockedBy: derbes.PrincipalFrom(ctx).ID, BlockedAt: s.now().UnixMicro()}); err != nil {
+			return nil, err
+		}
+		return []derbes.AuditEntry{e}, s.enqueueEvent(ctx, c, EventSubjectBlocked, subjectID, "block:"+id+" category:"+category)
 	})
 }
 

@@ -116,7 +116,10 @@ func (s *Service) OpenRequest(ctx context.Context, subjectID string, in NewReque
 			return nil, err
 		}
 		r.Details = sk.Seal([]byte(in.Details), requestAD(r.ID, "details"))
-		return []derbes.AuditEntry{e}, c.InsertRequest(ctx, r)
+		if err := c.InsertRequest(ctx, r); err != nil {
+			return nil, err
+		}
+		return []derbes.AuditEntry{e}, s.enqueueEvent(ctx, c, EventRequestOpened, subjectID, "request:"+r.ID)
 	})
 	if err != nil {
 		return nil, err

@@ -495,3 +495,27 @@ CREATE TABLE order_messages (
   at         BIGINT NOT NULL
 );
 CREATE INDEX order_messages_order ON order_messages (order_id, at);
+-- Webhooks for integrators: events carry ids, never values; each delivery
+-- is queued in the transaction of its event (an outbox), signed with
+-- HMAC-SHA256 (the secret is derived from the webhook's id under the
+-- installation's key, shown once), retried with backoff, and recorded.
+CREATE TABLE webhooks (
+  id         TEXT PRIMARY KEY,
+  url        TEXT NOT NULL,
+  events     TEXT NOT NULL,
+  active     BOOLEAN NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id          TEXT PRIMARY KEY,
+  webhook_id  TEXT NOT NULL REFERENCES webhooks(id),
+  event       TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  attempts    BIGINT NOT NULL,
+  next_at     BIGINT NOT NULL,
+  last_code   BIGINT NOT NULL DEFAULT 0,
+  delivered_at BIGINT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_at);
