@@ -262,7 +262,7 @@ func (e *env) withdraw() {
 		chromedp.SetValue(chromedp.ID("f-value"), p.Values["iin"]))
 	e.submit("#search-submit")
 	e.submit("a.result-link")
-	e.submit("#consents a.btn-danger-link")
+	e.submit("#consents tr:last-child a.btn-danger-link") // the contract consent, given first
 	e.do(chromedp.WaitVisible(chromedp.ID("withdraw-confirm")))
 	e.want("warning", e.text("#withdraw-warning"), e.T(i18n.EN, "consents.confirm_withdraw"))
 	e.shot("withdraw-confirm")

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/client"
 	"github.com/derbes-kz/derbes/internal/app"
 	"github.com/derbes-kz/derbes/internal/dbtest"
 	"github.com/derbes-kz/derbes/internal/demo"
@@ -130,15 +131,31 @@ func system() context.Context {
 // P-4.1b, with the contract consent to P-4.1b, P-4.2a and P-4.2e.
 func (e *env) seed() {
 	e.seedStaff()
+	// The applicants arrive as a website form sends them: through the Go
+	// client over HTTP, with an integration token.
+	tok, err := e.svc.IssueToken(system(), "e2e website form", service.RoleIntegration)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	form := client.New(e.base, tok, nil)
 	p41b := e.svc.Catalogue().Purpose("p4.1b")
 	for _, p := range demo.People(2026, 12) {
 		if p.Citizenship != "kz-citizen" || len(e.people) == 3 {
 			continue
 		}
-		_, err := e.svc.CreateSubject(system(), service.NewSubject{Kind: p.Kind, Citizenship: p.Citizenship, Purpose: "p4.1b",
-			Consent: &service.NewConsent{Purposes: []string{"p4.1b", "p4.2a", "p4.2e"}}, Values: values(p, p41b.Covers),
-			Source: derbes.Source{Kind: derbes.SourceSubject}})
+		vals := map[string]any{}
+		for k, raw := range values(p, p41b.Covers) {
+			var v any
+			json.Unmarshal(raw, &v)
+			vals[k] = v
+		}
+		v, err := form.CreateSubject(context.Background(), client.NewSubject{Kind: p.Kind, Citizenship: p.Citizenship, Purpose: "p4.1b",
+			Consent: &client.Consent{Purposes: []string{"p4.1b", "p4.2a"}}, Values: vals, Source: client.Source{Kind: "subject"}})
 		if err != nil {
+			e.t.Fatal(err)
+		}
+		// The statistics opt-in (P-4.2e) is recorded by staff from the signed form.
+		if _, err := e.svc.GiveConsent(system(), v.ID, service.NewConsent{Purposes: []string{"p4.2e"}}); err != nil {
 			e.t.Fatal(err)
 		}
 		e.people = append(e.people, p)
