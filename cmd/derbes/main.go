@@ -46,6 +46,7 @@ func commands() []command {
 		{"retention", "storage periods: 'retention preview [--at DATE]', 'retention run', 'retention approve ACT'", runRetention},
 		{"stats", "'stats export [--k N] [--out FILE]' writes a depersonalised, k-anonymous extract as CSV", runStats},
 		{"bench", "drive workload W against a running derbes and report throughput and latency", runBench},
+		{"config-reference", "print the configuration reference (every flag and DERBES_* variable) as Markdown", runConfigReference},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -73,7 +74,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "derbes: personal-data processing system (Law 94-V of the Republic of Kazakhstan)")
 	fmt.Fprintln(w, "\nUsage: derbes COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-16s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'derbes COMMAND --help' for a command's flags. Every flag can also be set by its DERBES_* environment variable.")
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 
@@ -79,5 +80,24 @@ func TestAuditVerifyCommand(t *testing.T) {
 				t.Fatalf("edited chain: %v\n%s", err, out)
 			}
 		})
+	}
+}
+
+// covers the documents item (a configuration reference generated from the
+// code so it never drifts): docs/configuration.md is exactly what
+// "derbes config-reference" prints; regenerate it with
+// go run ./cmd/derbes config-reference > docs/configuration.md.
+func TestConfigurationReferenceIsCurrent(t *testing.T) {
+	want, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := configReference(); got != string(want) {
+		t.Error("docs/configuration.md is stale: run go run ./cmd/derbes config-reference > docs/configuration.md")
+	}
+	for _, o := range options() {
+		if !strings.Contains(string(want), "`--"+o.flag+"`") || !strings.Contains(string(want), o.env) {
+			t.Errorf("the reference lacks --%s", o.flag)
+		}
 	}
 }
