@@ -54,7 +54,10 @@ var consoleAllowed = map[string][]string{
 	"/console/retention/acts/{id}/pdf":              nil,            // takes an act's id
 	"/console/statistics":                           principals[:7], // depersonalised: every member
 	"/console/statistics/extract.csv":               nil,            // 404 until an extract is made
-	"/console/":                                     nil,            // the console's not-found page
+	"/console/import":                               {service.RoleResponsible},
+	"/console/import/{job}":                         nil, // takes an upload's id
+	"/console/import/{job}/report.csv":              nil,
+	"/console/":                                     nil, // the console's not-found page
 }
 
 // staffSession creates a staff member with role, enrols a second factor,

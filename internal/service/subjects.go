@@ -25,8 +25,8 @@ type NewSubject struct {
 	Values      map[string]json.RawMessage
 	Source      derbes.Source
 	// Legacy stores data that has no recorded basis (P-1.2: data obtained
-	// before the policy), for storage only (R-BASIS-5). Only an
-	// administrator's import may do it.
+	// before the policy), for storage only (R-BASIS-5). Only an import by
+	// the administrator or the responsible person may do it.
 	Legacy bool
 	// codeChecked: the consent's one-time code is judged inside the
 	// create's own transaction (an online application), so an electronic
@@ -222,8 +222,10 @@ func (s *Service) prepareCreate(ctx context.Context, in NewSubject) (*derbes.Pur
 // checkLegacy allows a legacy import only to an administrator's import,
 // and only without a consent (a consent would make it not legacy).
 func (s *Service) checkLegacy(ctx context.Context, in NewSubject) error {
-	if !derbes.PrincipalFrom(ctx).Role.AllowsAny(derbes.ActAdminister, "*") {
-		return s.denied(ctx, "legacy", "only an administrator's import stores legacy data")
+	// An administrator's import (the CLI runs as the system) or the
+	// responsible person's (the console).
+	if r := derbes.PrincipalFrom(ctx).Role; !r.AllowsAny(derbes.ActAdminister, "*") && !r.AllowsAny(derbes.ActApprove, "*") {
+		return s.denied(ctx, "legacy", "only an administrator's or the responsible person's import stores legacy data")
 	}
 	if in.Consent != nil {
 		return derbes.Invalid("legacy", "legacy-with-consent", "data with a consent is not legacy data")

@@ -138,6 +138,7 @@ func (c *Console) nav(l i18n.Lang, role derbes.Role, path string) []navItem {
 		{"console.breaches.title", "/console/breaches", can(derbes.ActApprove, derbes.ActAdminister, derbes.ActAudit)},
 		{"nav.retention", "/console/retention", can(derbes.ActDestroy, derbes.ActAudit)},
 		{"nav.statistics", "/console/statistics", true},
+		{"console.import.title", "/console/import", role.AllowsAny(derbes.ActWrite, "*") && can(derbes.ActApprove)},
 	}
 	var out []navItem
 	for _, it := range items {

@@ -156,7 +156,7 @@ func TestPagesParse(t *testing.T) {
 	}
 	for _, name := range []string{"signin", "mfa", "mfa_codes", "instructions", "dashboard", "subjects", "subject",
 		"subject_new", "withdraw", "catalogue", "staff", "roles", "role_edit", "audit", "error",
-		"orders", "recipients", "transfers", "transfer", "transfer_done", "requests", "control", "breaches", "retention", "statistics"} {
+		"orders", "recipients", "transfers", "transfer", "transfer_done", "requests", "control", "breaches", "retention", "statistics", "import"} {
 		if pages[name] == nil {
 			t.Errorf("no page %s", name)
 		}

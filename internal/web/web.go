@@ -55,6 +55,8 @@ type Console struct {
 	msgs  *i18n.Catalog
 	pages map[string]*pageTemplate
 	css   []byte
+	// imports are the uploads being mapped and imported on this node.
+	imports importJobs
 }
 
 // New returns the console over svc. Its error is a broken embedded
