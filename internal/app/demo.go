@@ -68,6 +68,11 @@ func SeedDemo(ctx context.Context, svc *service.Service, n int) (int, error) {
 			return i, fmt.Errorf("demo: applicant %d accounting: %w", i, err)
 		}
 	}
+	// The statistics page has something to show at once (the daily job
+	// makes the next extract).
+	if _, err := svc.MakeStatsExtract(ctx, 0); err != nil {
+		return n, fmt.Errorf("demo: statistics extract: %w", err)
+	}
 	return n, nil
 }
 
