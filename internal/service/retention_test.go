@@ -226,3 +226,46 @@ func TestRetentionDecidesAgainAndRefuses(t *testing.T) {
 		}
 	})
 }
+
+// covers R-RETAIN-1: destroying a purpose's last values keeps the
+// subject's key for that purpose while something else is sealed under it
+// (the questions and answers about an order), so they still open.
+func TestRetentionKeepsKeysStillInUse(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		clock := &clockT{t: time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)}
+		e = newEnvWith(t, string(e.db.Engine()), Options{Now: clock.now})
+		reg := e.recipients(t)
+		v := e.create(map[string]string{"education": "Школа-лицей №12, 2024", "passport_number": "N12345678"}, "p4.1b", "p4.1d")
+		if _, err := e.svc.UpdateSubject(e.ctx, v.ID, SubjectUpdate{Purpose: "p4.1d", Values: raw(map[string]string{"income": "350000 KZT"}),
+			Source: derbes.Source{Kind: derbes.SourceStaff}}); err != nil {
+			t.Fatal(err)
+		}
+		o, err := e.svc.CreateOrder(e.ctx, v.ID, NewOrder{Services: []string{"admission"}, Institutions: []string{reg.kzUni}, AcademicYear: "2026/2027"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.AskApplicant(e.ctx, o.ID, "Приложите аттестат."); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.MoveOrder(e.ctx, o.ID, "closed"); err != nil {
+			t.Fatal(err)
+		}
+		clock.t = clock.t.AddDate(1, 0, 2)
+		if err := e.svc.SetRetentionAuto(e.ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, n, err := e.svc.RunRetention(e.ctx); err != nil || n != 1 {
+			t.Fatalf("run: %d %v", n, err)
+		}
+		if got := e.stored(t, v.ID); !slices.Equal(got, []string{"income"}) {
+			t.Fatalf("stored after the run %v, want only income", got)
+		}
+		ms, err := e.svc.OrderMessages(e.ctx, "", o.ID)
+		if err != nil || len(ms) != 1 {
+			t.Errorf("the order's messages after the run: %+v %v", ms, err)
+		}
+		if _, err := e.svc.MyData(context.Background(), v.ID); err != nil {
+			t.Errorf("the subject's own data after the run: %v", err)
+		}
+	})
+}

@@ -143,8 +143,8 @@ func (c Conn) RetentionFacts(ctx context.Context, subjectID string, orderPurpose
 
 // DestroyCategories deletes every version of a subject's values, files
 // and blind-index entries in the given categories, then the subject's
-// data keys no remaining value or file is sealed under (crypto-shredding
-// what nothing needs).
+// data keys nothing remaining is sealed under (values, files, request
+// texts, order messages): crypto-shredding what nothing needs.
 func (c Conn) DestroyCategories(ctx context.Context, subjectID string, cats []string) error {
 	for _, cat := range cats {
 		for _, table := range []string{"pd_values", "files", "blind_index"} {
@@ -156,7 +156,8 @@ func (c Conn) DestroyCategories(ctx context.Context, subjectID string, cats []st
 	_, err := c.q.ExecContext(ctx, `DELETE FROM subject_keys WHERE subject_id = $1
 		AND NOT EXISTS (SELECT 1 FROM pd_values v WHERE v.subject_id = subject_keys.subject_id AND v.purpose = subject_keys.purpose)
 		AND NOT EXISTS (SELECT 1 FROM files f WHERE f.subject_id = subject_keys.subject_id AND f.purpose = subject_keys.purpose)
-		AND NOT EXISTS (SELECT 1 FROM rights_requests r WHERE r.subject_id = subject_keys.subject_id AND subject_keys.purpose = 'rights')`, subjectID)
+		AND NOT EXISTS (SELECT 1 FROM rights_requests r WHERE r.subject_id = subject_keys.subject_id AND subject_keys.purpose = 'rights')
+		AND NOT EXISTS (SELECT 1 FROM order_messages m WHERE m.subject_id = subject_keys.subject_id AND subject_keys.purpose = 'p4.1b')`, subjectID)
 	if err != nil {
 		return fmt.Errorf("store: shred unused keys: %w", err)
 	}
