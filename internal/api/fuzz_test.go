@@ -1,0 +1,36 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/derbes-kz/derbes"
+)
+
+// FuzzDecode feeds untrusted request bodies to the strict JSON decoder
+// every handler uses: it never panics, a refusal is a domain error naming
+// a rule, and no refusal echoes the body (it may be personal data).
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{`{"kind":"applicant","values":{"iin":"980514301233"}}`, `{"kind":1}`, `{}{}`, `{"x":1}`, `[`, ``, `{"values":{"other":{"a":"b"}}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest(http.MethodPost, "/api/v1/subjects", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		var v createSubjectBody
+		err := decode(httptest.NewRecorder(), r, &v)
+		if err == nil {
+			return
+		}
+		e := derbes.AsError(err)
+		if e == nil || e.Rule == "" {
+			t.Fatalf("a refusal without a rule: %v", err)
+		}
+		if len(body) >= 8 && strings.Contains(e.Message, string(body)) {
+			t.Fatalf("the refusal echoes the body: %q", e.Message)
+		}
+	})
+}
