@@ -27,23 +27,7 @@ func TestComplianceMapCoversThePolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := map[string]bool{}
-	funcRE := regexp.MustCompile(`(?m)^func ((?:Test|Fuzz|Benchmark)\w+)\(`)
-	filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != "../.." {
-			if d != nil && d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(path, "_test.go") {
-			b, _ := os.ReadFile(path)
-			for _, m := range funcRE.FindAllStringSubmatch(string(b), -1) {
-				tests[m[1]] = true
-			}
-		}
-		return nil
-	})
+	tests := repoTests(t)
 	rows := map[string][]string{}
 	for _, line := range strings.Split(string(doc), "\n") {
 		cells := strings.Split(line, "|")
@@ -69,4 +53,58 @@ func TestComplianceMapCoversThePolicy(t *testing.T) {
 			}
 		}
 	}
+}
+
+// covers the reliability issue's threat model (it names a test for every
+// control it claims): every test docs/threat-model.md names exists.
+func TestThreatModelNamesRealTests(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/threat-model.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := repoTests(t)
+	rows := 0
+	_, attacks, _ := strings.Cut(string(doc), "## Attacks, controls, tests")
+	for _, line := range strings.Split(attacks, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 5 || strings.TrimSpace(cells[1]) == "attack" || strings.HasPrefix(strings.TrimSpace(cells[1]), "---") {
+			continue
+		}
+		rows++
+		names := strings.Split(cells[3], ",")
+		if strings.TrimSpace(cells[3]) == "" {
+			t.Errorf("the control for %q names no test", strings.TrimSpace(cells[1]))
+		}
+		for _, n := range names {
+			if n = strings.TrimSpace(n); n != "" && !tests[n] {
+				t.Errorf("%q names %s, which is not a test of the repository", strings.TrimSpace(cells[1]), n)
+			}
+		}
+	}
+	if rows < 20 {
+		t.Errorf("only %d rows read from the threat model: the table's form changed", rows)
+	}
+}
+
+// repoTests are the names of every test, fuzz target and benchmark.
+func repoTests(t *testing.T) map[string]bool {
+	t.Helper()
+	tests := map[string]bool{}
+	funcRE := regexp.MustCompile(`(?m)^func ((?:Test|Fuzz|Benchmark)\w+)\(`)
+	filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && path != "../.." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "test-output") {
+			return filepath.SkipDir
+		}
+		if strings.HasSuffix(path, "_test.go") {
+			b, _ := os.ReadFile(path)
+			for _, m := range funcRE.FindAllStringSubmatch(string(b), -1) {
+				tests[m[1]] = true
+			}
+		}
+		return nil
+	})
+	return tests
 }
