@@ -187,4 +187,3 @@ func create(ctx context.Context, base, token string, p demopeople.Person) (strin
 	}
 	return v.ID, true
 }
-

@@ -17,10 +17,13 @@ import (
 	"time"
 
 	"github.com/derbes-kz/derbes"
+	"github.com/derbes-kz/derbes/internal/backup"
 	"github.com/derbes-kz/derbes/internal/dbtest"
 	"github.com/derbes-kz/derbes/internal/demo"
+	"github.com/derbes-kz/derbes/internal/pdf/pdftest"
 	"github.com/derbes-kz/derbes/internal/service"
 	"github.com/derbes-kz/derbes/internal/store"
+	"github.com/derbes-kz/derbes/internal/vault"
 )
 
 // testApp is derbes started as the binary starts it, on port 0.
@@ -154,6 +157,32 @@ func TestDemoLeavesNoPlaintextAtRest(t *testing.T) {
 		})
 		if files < 2 {
 			t.Fatalf("%s: scanned only %d files", when, files)
+		}
+	}
+	// A backup in the data directory, the metrics page and the metadata of a
+	// generated PDF are scanned too (the reliability issue's leak scan).
+	master, _, err := vault.LoadOrCreateKeyFile(filepath.Join(a.dir, "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.WriteFile(context.Background(), a.raw, master, filepath.Join(a.dir, "leak-scan.backup"), backup.Options{Generator: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	_, metrics := a.do(t, "GET", "/metrics", nil, nil)
+	var found struct{ Subjects []service.SubjectView }
+	a.do(t, "POST", "/api/v1/subjects/search", map[string]string{"purpose": "p4.1b", "category": "iin", "value": people[0].Values["iin"]}, &found)
+	ks, err := a.Service.Consents(derbes.WithPrincipal(context.Background(), service.System("test")), found.Subjects[0].ID)
+	if err != nil || len(ks) == 0 {
+		t.Fatalf("consents: %v", err)
+	}
+	_, form := a.do(t, "GET", "/api/v1/subjects/"+found.Subjects[0].ID+"/consents/"+ks[0].ID+"/form?lang=ru", nil, nil)
+	info := pdftest.Info(t, form)
+	for _, n := range needles {
+		if bytes.Contains(metrics, n) {
+			t.Errorf("the metrics output holds a demo value")
+		}
+		if strings.Contains(info, string(n)) {
+			t.Errorf("a consent form's PDF metadata holds a demo value:\n%s", info)
 		}
 	}
 	scan("while running (WAL live)")
