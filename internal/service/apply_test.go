@@ -279,18 +279,7 @@ func TestMinorAppliesThroughRepresentative(t *testing.T) {
 		e = newEnvWith(t, string(e.db.Engine()), Options{Mail: sender})
 		reg := e.recipients(t)
 		ctx := context.Background()
-		address := "parent-" + string(e.db.Engine()) + "@example.kz"
-		code := func() string {
-			t.Helper()
-			return codeRE.FindStringSubmatch(srv.WaitFor(t, address, 10*time.Second).Text)[1]
-		}
-		tok, ch, err := e.svc.ApplyBegin(ctx, address, "ru", "192.0.2.20")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := e.svc.ApplyVerify(ctx, tok, ch.ID, code()); err != nil {
-			t.Fatal(err)
-		}
+		tok, code := e.verifiedDraft(t, srv, "parent-"+string(e.db.Engine())+"@example.kz", "ru", "192.0.2.20")
 		choose := func(rep DraftRep) error {
 			return e.svc.ApplyChoose(ctx, tok, ApplyChoices{Citizenship: "kz-citizen", Services: []string{"admission"}, Institutions: []string{reg.kzUni},
 				AcademicYear: "2026/2027", Rep: &rep})
@@ -353,18 +342,7 @@ func TestProposedInstitution(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
 		e = newEnvWith(t, string(e.db.Engine()), Options{Mail: sender})
 		ctx := context.Background()
-		address := "proposer-" + string(e.db.Engine()) + "@example.kz"
-		code := func() string {
-			t.Helper()
-			return codeRE.FindStringSubmatch(srv.WaitFor(t, address, 10*time.Second).Text)[1]
-		}
-		tok, ch, err := e.svc.ApplyBegin(ctx, address, "en", "192.0.2.30")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := e.svc.ApplyVerify(ctx, tok, ch.ID, code()); err != nil {
-			t.Fatal(err)
-		}
+		tok, code := e.verifiedDraft(t, srv, "proposer-"+string(e.db.Engine())+"@example.kz", "en", "192.0.2.30")
 		choose := func(p DraftProposal) error {
 			return e.svc.ApplyChoose(ctx, tok, ApplyChoices{Citizenship: "kz-citizen", Services: []string{"admission"}, AcademicYear: "2026/2027", Proposed: &p})
 		}
@@ -437,4 +415,23 @@ func TestQuestionAnnouncedByMail(t *testing.T) {
 			t.Errorf("the announcement %q", msg.Text)
 		}
 	})
+}
+
+// verifiedDraft starts an application for address and verifies it with the
+// code from srv's inbox; it returns the draft's token and a function that
+// reads the next code sent to address.
+func (e *env) verifiedDraft(t *testing.T, srv *mailtest.Server, address, lang, origin string) (string, func() string) {
+	t.Helper()
+	code := func() string {
+		t.Helper()
+		return codeRE.FindStringSubmatch(srv.WaitFor(t, address, 10*time.Second).Text)[1]
+	}
+	tok, ch, err := e.svc.ApplyBegin(context.Background(), address, lang, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.ApplyVerify(context.Background(), tok, ch.ID, code()); err != nil {
+		t.Fatal(err)
+	}
+	return tok, code
 }
