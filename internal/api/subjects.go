@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -265,25 +266,33 @@ type auditEntryView struct {
 	Hash       string    `json:"hash"`
 }
 
-// AuditTrail handles GET /api/v1/audit.
-func (a *API) AuditTrail(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+// auditFilter reads the audit listing's query: subject, actor, action,
+// outcome, before (a positive sequence number) and limit (1–1000, 100 by
+// default): the listing is always bounded.
+func auditFilter(q url.Values) (store.AuditFilter, error) {
 	f := store.AuditFilter{SubjectID: q.Get("subject"), Actor: q.Get("actor"), Action: q.Get("action"), Outcome: q.Get("outcome"), Limit: 100}
-	for name, dst := range map[string]*int64{"before": &f.BeforeSeq} {
-		if s := q.Get(name); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil || n < 1 {
-				return a.svc.Refuse(r.Context(), "audit.read", "", "", nil, derbes.Invalid(name, "positive-integer", "must be a positive integer"))
-			}
-			*dst = n
+	if s := q.Get("before"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			return f, derbes.Invalid("before", "positive-integer", "must be a positive integer")
 		}
+		f.BeforeSeq = n
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 1000 {
-			return a.svc.Refuse(r.Context(), "audit.read", "", "", nil, derbes.Invalid("limit", "range-1-1000", "must be an integer from 1 to 1000"))
+			return f, derbes.Invalid("limit", "range-1-1000", "must be an integer from 1 to 1000")
 		}
 		f.Limit = n
+	}
+	return f, nil
+}
+
+// AuditTrail handles GET /api/v1/audit.
+func (a *API) AuditTrail(w http.ResponseWriter, r *http.Request) error {
+	f, err := auditFilter(r.URL.Query())
+	if err != nil {
+		return a.svc.Refuse(r.Context(), "audit.read", "", "", nil, err)
 	}
 	es, err := a.svc.AuditTrail(r.Context(), f)
 	if err != nil {
