@@ -27,6 +27,7 @@ type API struct {
 	svc     *service.Service
 	log     *slog.Logger
 	metrics Metrics
+	exports exportJobs // queued exports of this node
 }
 
 // Metrics is what the API reports to: requests by route pattern and status

@@ -272,6 +272,8 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"StatCount", reflect.TypeFor[service.StatCount](), false},
 		{"StatsExtract", reflect.TypeFor[service.StatsExtract](), false},
 		{"WebhookCreate", reflect.TypeFor[webhookBody](), true},
+		{"ExportCreate", reflect.TypeFor[exportBody](), true},
+		{"ExportJob", reflect.TypeFor[exportJob](), false},
 		{"Webhook", reflect.TypeFor[store.Webhook](), false},
 		{"WebhookDelivery", reflect.TypeFor[service.WebhookDelivery](), false},
 		// Not listed: RecipientCreate (recipientBody), AuthorityRequestCreate
@@ -351,6 +353,7 @@ func TestOpenAPIExamplesDecode(t *testing.T) {
 		"placeHold":                func() any { return new(holdBody) },
 		"makeStatsExtract":         func() any { return new(extractBody) },
 		"createWebhook":            func() any { return new(webhookBody) },
+		"createExport":             func() any { return new(exportBody) },
 	}
 	check := func(name string, example any, dst any) {
 		t.Helper()

@@ -2,8 +2,11 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/derbes-kz/derbes"
@@ -146,42 +149,142 @@ func (a *API) StatsCSV(w http.ResponseWriter, r *http.Request) error {
 	return htmlkit.Download(w, "text/csv; charset=utf-8", "derbes-statistics-"+x.ID+".csv", buf.Bytes())
 }
 
-// Export handles GET /api/v1/exports?purpose=…&categories=a,b&format=csv|xlsx&lang=….
-func (a *API) Export(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	format := q.Get("format")
-	if format == "" {
-		format = "csv"
+// exportJobs are the exports queued on this node: expensive, so they run
+// in the background, at most two at a time per principal, and their files
+// (personal data) are kept for an hour, for their requester only.
+type exportJobs struct {
+	mu   sync.Mutex
+	jobs map[string]*exportJob
+}
+
+type exportJob struct {
+	ID      string    `json:"id"`
+	Status  string    `json:"status"` // queued, running, done, failed
+	Rows    int       `json:"rows"`
+	Created time.Time `json:"created"`
+	owner   string
+	format  string
+	purpose string
+	data    []byte
+}
+
+type exportBody struct {
+	Purpose    string   `json:"purpose"`
+	Categories []string `json:"categories"`
+	Format     string   `json:"format,omitempty"`
+	Lang       string   `json:"lang,omitempty"`
+}
+
+// CreateExport handles POST /api/v1/exports: the export is checked now and
+// run in the background; its state is at /api/v1/exports/{id}.
+func (a *API) CreateExport(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	var b exportBody
+	if err := decode(w, r, &b); err != nil {
+		return a.svc.Refuse(ctx, "subject.export", "", "", nil, err)
 	}
-	if format != "csv" && format != "xlsx" {
-		return a.svc.Refuse(r.Context(), "subject.export", "", "", nil, derbes.Invalid("format", "format", "the format is csv or xlsx"))
+	if b.Format == "" {
+		b.Format = "csv"
 	}
-	lang := q.Get("lang")
-	if lang == "" {
-		lang = "kk"
+	if b.Lang == "" {
+		b.Lang = "kk"
 	}
-	var cats []string
-	for _, c := range strings.Split(q.Get("categories"), ",") {
-		if c = strings.TrimSpace(c); c != "" {
-			cats = append(cats, c)
-		}
+	if b.Format != "csv" && b.Format != "xlsx" {
+		return a.svc.Refuse(ctx, "subject.export", "", "", nil, derbes.Invalid("format", "format", "the format is csv or xlsx"))
 	}
-	x, err := a.svc.ExportSubjects(r.Context(), q.Get("purpose"), cats, lang)
-	if err != nil {
+	if _, err := a.svc.CheckExport(ctx, b.Purpose, b.Categories); err != nil {
 		return err
 	}
-	if format == "xlsx" {
-		data, err := x.XLSX()
+	principal := derbes.PrincipalFrom(ctx)
+	a.exports.mu.Lock()
+	busy := 0
+	for id, j := range a.exports.jobs {
+		if time.Since(j.Created) > time.Hour && (j.Status == "done" || j.Status == "failed") {
+			delete(a.exports.jobs, id)
+			continue
+		}
+		if j.owner == principal.ID && (j.Status == "queued" || j.Status == "running") {
+			busy++
+		}
+	}
+	if busy >= 2 {
+		a.exports.mu.Unlock()
+		return a.svc.Refuse(ctx, "subject.export", "", b.Purpose, nil, derbes.Errorf(derbes.ETooMany, "export-busy", "two exports are already running; wait for one"))
+	}
+	var raw [16]byte
+	rand.Read(raw[:])
+	job := &exportJob{ID: hex.EncodeToString(raw[:]), Status: "queued", Created: time.Now().UTC(), owner: principal.ID, format: b.Format, purpose: b.Purpose}
+	if a.exports.jobs == nil {
+		a.exports.jobs = map[string]*exportJob{}
+	}
+	a.exports.jobs[job.ID] = job
+	a.exports.mu.Unlock()
+	bg := derbes.WithPrincipal(context.WithoutCancel(ctx), principal)
+	go a.runExport(bg, job, b)
+	return writeJSON(w, http.StatusAccepted, job)
+}
+
+func (a *API) runExport(ctx context.Context, job *exportJob, b exportBody) {
+	a.setExport(job, func() { job.Status = "running" })
+	x, err := a.svc.ExportSubjects(ctx, b.Purpose, b.Categories, b.Lang)
+	var data []byte
+	if err == nil {
+		if b.Format == "xlsx" {
+			data, err = x.XLSX()
+		} else {
+			data, err = x.CSV()
+		}
+	}
+	a.setExport(job, func() {
 		if err != nil {
-			return err
+			job.Status = "failed"
+			a.log.Error("export", "job", job.ID, "err", err)
+			return
 		}
-		return htmlkit.Download(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "derbes-export-"+x.Purpose+".xlsx", data)
+		job.Status, job.Rows, job.data = "done", len(x.Rows), data
+	})
+}
+
+func (a *API) setExport(job *exportJob, f func()) {
+	a.exports.mu.Lock()
+	defer a.exports.mu.Unlock()
+	f()
+}
+
+// exportOf returns the principal's own export job.
+func (a *API) exportOf(r *http.Request) (*exportJob, error) {
+	a.exports.mu.Lock()
+	defer a.exports.mu.Unlock()
+	j := a.exports.jobs[r.PathValue("id")]
+	if j == nil || j.owner != derbes.PrincipalFrom(r.Context()).ID {
+		return nil, derbes.NotFound("no such export")
 	}
-	data, err := x.CSV()
+	c := *j
+	return &c, nil
+}
+
+// ExportState handles GET /api/v1/exports/{id}.
+func (a *API) ExportState(w http.ResponseWriter, r *http.Request) error {
+	j, err := a.exportOf(r)
 	if err != nil {
 		return err
 	}
-	return htmlkit.Download(w, "text/csv; charset=utf-8", "derbes-export-"+x.Purpose+".csv", data)
+	return writeJSON(w, http.StatusOK, j)
+}
+
+// ExportFile handles GET /api/v1/exports/{id}/file, once the export is done.
+func (a *API) ExportFile(w http.ResponseWriter, r *http.Request) error {
+	j, err := a.exportOf(r)
+	if err != nil {
+		return err
+	}
+	if j.Status != "done" {
+		return &derbes.Error{Code: derbes.EConflict, Rule: "export-not-ready", Message: "the export is " + j.Status}
+	}
+	if j.format == "xlsx" {
+		return htmlkit.Download(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "derbes-export-"+j.purpose+".xlsx", j.data)
+	}
+	return htmlkit.Download(w, "text/csv; charset=utf-8", "derbes-export-"+j.purpose+".csv", j.data)
 }
 
 type webhookBody struct {

@@ -92,7 +92,9 @@ var allowed = map[string][]string{
 	"POST /api/v1/retention/holds":                                       {service.RoleResponsible},
 	"POST /api/v1/retention/holds/{id}/release":                          {service.RoleResponsible},
 	"GET /api/v1/statistics":                                             anyToken,
-	"GET /api/v1/exports":                                                {service.RoleResponsible},
+	"POST /api/v1/exports":                                               {service.RoleResponsible},
+	"GET /api/v1/exports/{id}":                                           anyToken, // the requester's own export only: 404 for others
+	"GET /api/v1/exports/{id}/file":                                      anyToken,
 	"GET /api/v1/webhooks":                                               {service.RoleAdmin},
 	"POST /api/v1/webhooks":                                              {service.RoleAdmin},
 	"POST /api/v1/statistics/extracts":                                   auditors,
@@ -157,9 +159,6 @@ func request(rt server.Route, f fixture, n int) (string, []byte) {
 	if rt.Method == "GET" && strings.HasPrefix(rt.Pattern, "/api/v1/subjects/{id}") && !strings.Contains(rt.Pattern, "consents") {
 		path += "?purpose=p4.1b"
 	}
-	if rt.Pattern == "/api/v1/exports" {
-		path += "?purpose=p4.1b&categories=full_name"
-	}
 	bodies := map[string]string{
 		"POST /api/v1/subjects": `{"kind":"applicant","citizenship":"kz-citizen","purpose":"p4.1b","consent":{"purposes":["p4.1b"]},` +
 			`"source":{"kind":"subject"},"values":{"full_name":"Матрицаев Тест Ұлы"}}`,
@@ -194,6 +193,7 @@ func request(rt server.Route, f fixture, n int) (string, []byte) {
 		"POST /api/v1/authority-requests/{id}/decision":                      `{"approve":true}`,
 		"POST /api/v1/retention/holds":                                       `{"subjectId":"` + f.subject + `","reason":"Civil case 2-1/2026"}`,
 		"POST /api/v1/statistics/extracts":                                   `{"k":5}`,
+		"POST /api/v1/exports":                                               `{"purpose":"p4.1b","categories":["full_name"]}`,
 		"POST /api/v1/webhooks":                                              `{"url":"https://crm.example.org/hook","events":["request.opened"]}`,
 	}
 	return path, []byte(bodies[rt.Method+" "+rt.Pattern])

@@ -5,8 +5,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/dbtest"
+	"github.com/derbes-kz/derbes/internal/service"
 )
 
 // covers R-RETAIN-1, R-RETAIN-2 over the API, on both engines: the
@@ -73,6 +76,49 @@ func TestRetentionAndStatisticsAPI(t *testing.T) {
 			}
 			if a.auditCount(t, "stats.export", "ok") != 1 {
 				t.Error("the CSV export is not audited")
+			}
+		})
+	}
+}
+
+// covers R-OPS-5 and the reliability issue's abuse limits (expensive
+// exports are queued, not run inline): an export is checked at once,
+// queued, followed to its end, and its file is its requester's only.
+func TestQueuedExport(t *testing.T) {
+	for _, engine := range dbtest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			a := start(t, engine)
+			if _, err := SeedDemo(context.Background(), a.Service, 20); err != nil {
+				t.Fatal(err)
+			}
+			resp, body := a.do(t, "POST", "/api/v1/exports", map[string]any{"purpose": "p4.1b", "categories": []string{"income"}}, nil)
+			if resp.StatusCode != 403 || !strings.Contains(string(body), "category-outside-purpose") {
+				t.Errorf("a category outside the purpose: %d %s", resp.StatusCode, body)
+			}
+			var job struct {
+				ID, Status string
+				Rows       int
+			}
+			if resp, body := a.do(t, "POST", "/api/v1/exports", map[string]any{"purpose": "p4.1b", "categories": []string{"full_name", "iin"}, "lang": "en"}, &job); resp.StatusCode != 202 || job.ID == "" {
+				t.Fatalf("queue: %d %s", resp.StatusCode, body)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for job.Status != "done" && time.Now().Before(deadline) {
+				time.Sleep(50 * time.Millisecond)
+				a.do(t, "GET", "/api/v1/exports/"+job.ID, nil, &job)
+			}
+			if job.Status != "done" || job.Rows != 20 {
+				t.Fatalf("export %+v", job)
+			}
+			resp, file := a.do(t, "GET", "/api/v1/exports/"+job.ID+"/file", nil, nil)
+			if resp.StatusCode != 200 || strings.Count(string(file), "\n") != 21 {
+				t.Errorf("file: %d, %d lines", resp.StatusCode, strings.Count(string(file), "\n"))
+			}
+			other, _ := a.Service.IssueToken(derbes.WithPrincipal(context.Background(), service.System("test")), "other", service.RoleAuditor)
+			req, _ := http.NewRequest("GET", a.URL()+"/api/v1/exports/"+job.ID+"/file", nil)
+			req.Header.Set("Authorization", "Bearer "+other)
+			if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 404 {
+				t.Errorf("another principal reads the export: %v %v", resp.StatusCode, err)
 			}
 		})
 	}

@@ -26,12 +26,10 @@ type Export struct {
 	Rows       [][]string // subject id, then the values (masked as the purpose sees them)
 }
 
-// ExportSubjects exports categories under purpose (R-OPS-5): the role must
-// be allowed to export each category under it; every exported subject is
-// recorded in the audit trail like a read (subject.export, with the
-// categories and the basis). Transfers to third parties go through
-// Transfer, never through here. Errors: EInvalid (purpose, categories), EForbidden.
-func (s *Service) ExportSubjects(ctx context.Context, purpose string, categories []string, lang string) (*Export, error) {
+// CheckExport checks an export before it is queued: the purpose, the
+// categories, the role's export permission on each; a refusal is audited.
+// Errors: EInvalid (purpose, categories), EForbidden.
+func (s *Service) CheckExport(ctx context.Context, purpose string, categories []string) (*derbes.Purpose, error) {
 	const action = "subject.export"
 	p, err := s.cat.PurposeFor("purpose", purpose)
 	role := derbes.PrincipalFrom(ctx).Role
@@ -52,6 +50,20 @@ func (s *Service) ExportSubjects(ctx context.Context, purpose string, categories
 	}
 	if err != nil {
 		return nil, s.Refuse(ctx, action, "", purpose, categories, err)
+	}
+	return p, nil
+}
+
+// ExportSubjects exports categories under purpose (R-OPS-5): the role must
+// be allowed to export each category under it; every exported subject is
+// recorded in the audit trail like a read (subject.export, with the
+// categories and the basis). Transfers to third parties go through
+// Transfer, never through here. Errors: EInvalid (purpose, categories), EForbidden.
+func (s *Service) ExportSubjects(ctx context.Context, purpose string, categories []string, lang string) (*Export, error) {
+	const action = "subject.export"
+	p, err := s.CheckExport(ctx, purpose, categories)
+	if err != nil {
+		return nil, err
 	}
 	x := &Export{Purpose: p.Code, Categories: categories, Header: []string{"subject"}}
 	for _, k := range categories {
