@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
+	"regexp"
 	"testing"
 
 	"github.com/derbes-kz/derbes"
@@ -30,11 +30,18 @@ func FuzzDecode(f *testing.F) {
 		if e == nil || e.Rule == "" {
 			t.Fatalf("a refusal without a rule: %v", err)
 		}
-		if len(body) >= 8 && strings.Contains(e.Message, string(body)) {
-			t.Fatalf("the refusal echoes the body: %q", e.Message)
+		// The message is one of the decoder's fixed texts (a Go type name at
+		// most): nothing of the body reaches it. A containment check would
+		// flag a body that happens to spell part of a fixed text.
+		if !fixedDecodeMessage.MatchString(e.Message) {
+			t.Fatalf("the refusal is not a fixed text: %q", e.Message)
 		}
 	})
 }
+
+var fixedDecodeMessage = regexp.MustCompile(`^(the body is not well-formed JSON|the body holds more than one JSON value|` +
+	`the field is not part of this request|the body does not match the request schema|the request body is larger than 1 MiB|` +
+	`the request body could not be read|the field has the wrong JSON type \(expected [\w.\[\]*]+\))$`)
 
 // FuzzAuditQuery feeds untrusted query strings to the audit listing's
 // parser: it never panics, and whatever it accepts is a bounded listing.
