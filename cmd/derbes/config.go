@@ -52,6 +52,7 @@ func options() []option {
 		{"data", "DERBES_DATA", "derbes-data", "data directory (SQLite database, development key)", str(func(c *app.Config) *string { return &c.DataDir })},
 		{"db", "DERBES_DB", "", "database: a SQLite file path or a postgres:// URL (default DATA/derbes.db)", str(func(c *app.Config) *string { return &c.DB })},
 		{"addr", "DERBES_ADDR", "127.0.0.1:8080", "address to listen on", str(func(c *app.Config) *string { return &c.Addr })},
+		{"trusted-proxies", "DERBES_TRUSTED_PROXIES", "127.0.0.1,::1", "reverse proxies (addresses or CIDR prefixes, comma-separated) whose X-Forwarded-For names the client; sign-in and application limits count per client", str(func(c *app.Config) *string { return &c.TrustedProxies })},
 		{"master-key-file", "DERBES_MASTER_KEY_FILE", "", "master key file (default DATA/master.key, generated for development when absent); DERBES_MASTER_KEY (base64) takes precedence", str(func(c *app.Config) *string { return &c.MasterKeyFile })},
 		{"operator-name", "DERBES_OPERATOR_NAME", `ТОО «ELECTRONIC SERVICE CENTRE FOR APPLICANTS ECSA.ME»`, "the operator's name, shown in consents and reports", str(func(c *app.Config) *string { return &c.OperatorName })},
 		{"operator-bin", "DERBES_OPERATOR_BIN", "", "the operator's BIN (business identification number)", str(func(c *app.Config) *string { return &c.OperatorBIN })},

@@ -101,3 +101,20 @@ func TestConfigurationReferenceIsCurrent(t *testing.T) {
 		}
 	}
 }
+
+// covers N-3: serve refuses a bad setting before it serves, naming the
+// option and the rule.
+func TestServeRefusesBadSettings(t *testing.T) {
+	for _, c := range []struct{ flag, value, want string }{
+		{"--trusted-proxies", "10.0.0.0/33", "--trusted-proxies: \"10.0.0.0/33\" is not an IP address or CIDR prefix"},
+		{"--trusted-proxies", "proxy.local", "not an IP address or CIDR prefix"},
+		{"--stats-k", "1", "--stats-k: k is between 2 and 1000"},
+		{"--backup-every", "-1h", "--backup-every: a duration of 0 or more"},
+	} {
+		env := map[string]string{"DERBES_DATA": t.TempDir(), "DERBES_OPERATOR_BIN": app.ExampleBIN}
+		out, err := runCmd(t, env, "serve", "--addr", "127.0.0.1:0", c.flag, c.value)
+		if err == nil || !strings.Contains(err.Error()+out, c.want) {
+			t.Errorf("serve %s %s: %v\n%s", c.flag, c.value, err, out)
+		}
+	}
+}

@@ -39,6 +39,7 @@ type Config struct {
 	DataDir              string
 	DB                   string // SQLite path or PostgreSQL URL; DataDir/derbes.db when empty
 	Addr                 string
+	TrustedProxies       string // comma-separated addresses/prefixes whose X-Forwarded-For is believed
 	MasterKey            string // base64 key (DERBES_MASTER_KEY); a key file is used when empty
 	MasterKeyFile        string // DataDir/master.key when empty
 	OperatorName         string
@@ -54,6 +55,7 @@ type Config struct {
 	backupDelay          time.Duration // before a due first backup; a minute when 0 (tests shorten it)
 	StatsK               int           // k of the scheduled statistics extract (R-RETAIN-2); 5 when 0
 	webhookEvery         time.Duration // how often due webhook deliveries are sent; 5 s when 0 (tests shorten it)
+	readTimeout          time.Duration // a client's whole request (headers: a third of it); 30 s when 0 (tests shorten it)
 	DraftTTL             time.Duration // how long an online application draft lives; service.DraftTTL when 0
 	SMTP                 mail.Config
 	SMS                  sms.Config
@@ -229,6 +231,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) 
 		svc.Close(ctx)
 		return nil, fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
+	proxies, err := server.ParseProxies(cfg.TrustedProxies)
+	if err != nil {
+		ln.Close()
+		svc.Close(ctx)
+		return nil, fmt.Errorf("config: --trusted-proxies: %w", err)
+	}
 	console, err := web.New(svc, log)
 	if err != nil {
 		ln.Close()
@@ -248,9 +256,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) 
 	}
 	a := &App{Service: svc, ln: ln, served: make(chan error, 1)}
 	a.srv = &http.Server{
-		Handler:           server.Handler(restAPI, console, subjects, log),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		Handler:           server.Handler(restAPI, console, subjects, log, proxies),
+		// A slow client (headers or body dribbled in) is cut off rather
+		// than holding a connection and its goroutine indefinitely.
+		ReadHeaderTimeout: cmp.Or(cfg.readTimeout, 30*time.Second) / 3,
+		ReadTimeout:       cmp.Or(cfg.readTimeout, 30*time.Second),
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,

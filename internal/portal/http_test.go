@@ -3,6 +3,7 @@ package portal_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -39,11 +40,14 @@ type subject struct {
 
 var codePattern = regexp.MustCompile(`\b(\d{6})\b`)
 
-func start(t *testing.T) *derbesServer {
+func start(t *testing.T, opts ...func(*app.Config)) *derbesServer {
 	t.Helper()
 	mt := mailtest.Start(t)
 	cfg := app.Config{DataDir: t.TempDir(), Addr: "127.0.0.1:0", Location: "KZ", OperatorName: "Test operator",
 		OperatorBIN: app.ExampleBIN, SMTP: mt.Config()}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	a, err := app.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +234,73 @@ func TestPortalWrongCodesLock(t *testing.T) {
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Request.URL.Path != "/portal/code" {
 		t.Fatalf("the right code after the lock: %d %s", resp.StatusCode, resp.Request.URL)
 	}
+}
+
+// covers the reliability issue's abuse limits (R-RIGHTS-1 sign-in): one
+// network address may ask 20 sign-in codes and enter 30 codes in ten
+// minutes, whatever accounts it tries; the next is refused with its own
+// message, audited, while another client (told apart through the trusted
+// proxy's X-Forwarded-For) is not affected.
+func TestPortalAddressLimit(t *testing.T) {
+	s := start(t, func(c *app.Config) { c.TrustedProxies = "127.0.0.1" })
+	from := func(addr string) *http.Client {
+		c := client()
+		c.Transport = forwardedFor{addr}
+		return c
+	}
+	sweeper := from("203.0.113.7")
+	for i := range 20 {
+		resp, _ := post(t, sweeper, s.URL()+"/portal/signin", url.Values{"address": {fmt.Sprintf("someone%d@example.org", i)}})
+		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/portal/code" {
+			t.Fatalf("sign-in %d from one address: %d %s", i+1, resp.StatusCode, resp.Request.URL)
+		}
+	}
+	resp, body := post(t, sweeper, s.URL()+"/portal/signin", url.Values{"address": {s.subjects[1].email}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "сетевого адреса") && !strings.Contains(body, "желі мекенжайынан") {
+		t.Fatalf("the 21st sign-in from one address: %d\n%s", resp.StatusCode, body)
+	}
+	// Another client signs in as usual (and, its code come, the refused
+	// one has had time to send none).
+	s.signIn(t, from("198.51.100.20"), 0)
+	if n := len(s.mail.Inbox(s.subjects[1].email)); n != 0 {
+		t.Errorf("a refused sign-in sent %d codes", n)
+	}
+
+	// Guesses: the account locks at the 6th wrong code (its own text);
+	// the 31st code from the address is refused for the address.
+	guesser := from("198.51.100.99")
+	post(t, guesser, s.URL()+"/portal/signin", url.Values{"address": {"nobody@example.org"}})
+	for i := 1; i <= 31; i++ {
+		resp, body := post(t, guesser, s.URL()+"/portal/code", url.Values{"code": {"000000"}})
+		addressText := strings.Contains(body, "сетевого адреса") || strings.Contains(body, "желі мекенжайынан")
+		if (i <= 30) == addressText || (i > 5 && resp.StatusCode != http.StatusTooManyRequests) {
+			t.Fatalf("code %d from one address: %d, address limit shown %v", i, resp.StatusCode, addressText)
+		}
+	}
+	sys := derbes.WithPrincipal(context.Background(), service.System("test"))
+	entries, err := s.Service.AuditTrail(sys, store.AuditFilter{Action: "portal.begin", Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for _, e := range entries {
+		if e.Reason == "address-rate-limit" {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d audited address refusals of sign-in, want 1", refused)
+	}
+}
+
+// forwardedFor is a transport that says, as the trusted proxy would, which
+// client a request comes from.
+type forwardedFor struct{ addr string }
+
+func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.addr)
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 // covers R-RIGHTS-1: a session shows its own subject only; no URL or

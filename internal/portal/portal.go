@@ -31,6 +31,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/htmlkit"
@@ -84,6 +85,8 @@ type Portal struct {
 	kinds []service.RequestKind
 	pages map[string]*template.Template
 	css   []byte
+	// Per-client-address allowances for asking codes and entering them.
+	begins, guesses *addrLimit
 }
 
 // New returns the portal over svc. Its error is a broken embedded template,
@@ -105,7 +108,9 @@ func New(svc *service.Service, log *slog.Logger, cfg Config) (*Portal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
 	}
-	return &Portal{svc: svc, log: log, msgs: msgs, cfg: cfg, kinds: kinds, pages: pages, css: css}, nil
+	return &Portal{svc: svc, log: log, msgs: msgs, cfg: cfg, kinds: kinds, pages: pages, css: css,
+		begins:  newAddrLimit(beginsPerAddress, addressWindow, time.Now),
+		guesses: newAddrLimit(guessesPerAddress, addressWindow, time.Now)}, nil
 }
 
 type ctxKey struct{}

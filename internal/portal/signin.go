@@ -54,9 +54,12 @@ func (p *Portal) Begin(w http.ResponseWriter, r *http.Request) error {
 	address := strings.TrimSpace(r.PostForm.Get("address"))
 	var ch *service.Challenge
 	var err error
-	if address == "" {
+	switch {
+	case address == "":
 		err = derbes.Invalid("address", "required", "enter an e-mail address or a phone number")
-	} else {
+	case !p.begins.allow(clientKey(r)):
+		err = p.svc.Refuse(r.Context(), "portal.begin", "", "rights", nil, tooManyFromAddress())
+	default:
 		ch, err = p.svc.PortalBegin(r.Context(), address, string(l))
 	}
 	if err != nil {
@@ -83,6 +86,11 @@ func (p *Portal) Begin(w http.ResponseWriter, r *http.Request) error {
 	htmlkit.SetCookie(w, r, challengeCookie, ch.ID+"|"+ch.Channel, cookiePath, maxAge)
 	htmlkit.Redirect(w, r, "/portal/code")
 	return nil
+}
+
+// tooManyFromAddress refuses a client address past its sign-in allowance.
+func tooManyFromAddress() error {
+	return derbes.Errorf(derbes.ETooMany, "address-rate-limit", "too many sign-in attempts from this network address; try again later")
 }
 
 type codeData struct {
@@ -142,9 +150,12 @@ func (p *Portal) Verify(w http.ResponseWriter, r *http.Request) error {
 	code := strings.Join(strings.Fields(r.PostForm.Get("code")), "")
 	var tok string
 	var err error
-	if code == "" {
+	switch {
+	case code == "":
 		err = derbes.Invalid("code", "code-required", "enter the code")
-	} else {
+	case !p.guesses.allow(clientKey(r)):
+		err = p.svc.Refuse(r.Context(), "portal.verify", "", "rights", nil, tooManyFromAddress())
+	default:
 		tok, err = p.svc.PortalVerify(r.Context(), id, code)
 	}
 	if err != nil {

@@ -12,17 +12,21 @@ import (
 	"github.com/derbes-kz/derbes/internal/api"
 )
 
-// wrap applies, outermost first: panic recovery, the request id, security
+// wrap applies, outermost first: the client address (through trusted
+// proxies), panic recovery, the request id, security
 // headers, cross-origin protection for state-changing requests, and an
 // access log that records the route pattern, never the URL (a URL could
 // carry an identifier a client put there by mistake).
-func wrap(h http.Handler, a *api.API, log *slog.Logger) http.Handler {
+func wrap(h http.Handler, a *api.API, log *slog.Logger, proxies Proxies) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.Problem(w, r, derbes.Forbidden("", "cross-origin", "cross-origin state-changing requests are refused"))
 	}))
 	h = cop.Handler(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(proxies) > 0 {
+			r.RemoteAddr = proxies.clientAddr(r)
+		}
 		var idb [8]byte
 		rand.Read(idb[:])
 		id := hex.EncodeToString(idb[:])

@@ -259,8 +259,8 @@ func PortalRoutes(p *portal.Portal) []Route {
 }
 
 // Handler returns the http.Handler serving every route, wrapped in the
-// middleware of middleware.go.
-func Handler(a *api.API, c *web.Console, p *portal.Portal, log *slog.Logger) http.Handler {
+// middleware of middleware.go; X-Forwarded-For is believed from proxies only.
+func Handler(a *api.API, c *web.Console, p *portal.Portal, log *slog.Logger, proxies Proxies) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range Routes(a) {
 		h := a.Handle(rt.Handler)
@@ -284,5 +284,5 @@ func Handler(a *api.API, c *web.Console, p *portal.Portal, log *slog.Logger) htt
 		mux.Handle(rt.Method+" "+rt.Pattern, h)
 	}
 	mux.Handle("/", a.Handle(a.NotFound))
-	return wrap(mux, a, log)
+	return wrap(mux, a, log, proxies)
 }
