@@ -71,6 +71,41 @@ type Report struct {
 	GoVersion       string    `json:"goVersion"`
 	Started         time.Time `json:"started"`
 	Results         []Result  `json:"results"`
+	// Ceiling, with --ceiling: what the bare storage did with the same rows
+	// in the same run (internal/ceiling), per client count and phase.
+	Ceiling *Ceiling `json:"ceiling,omitempty"`
+}
+
+// Ceiling describes the storage ceiling measured beside the run.
+type Ceiling struct {
+	Method       string          `json:"method"`
+	RowsPerCopy  int             `json:"rowsPerCopy"`  // rows one create writes
+	BytesPerCopy int             `json:"bytesPerCopy"` // their column bytes
+	Results      []CeilingResult `json:"results"`
+}
+
+// CeilingResult is one bare-storage phase.
+type CeilingResult struct {
+	Clients   int     `json:"clients"`
+	Phase     string  `json:"phase"`
+	Ops       int64   `json:"ops"`
+	OpsPerSec float64 `json:"opsPerSec"`
+	P50Ms     float64 `json:"p50Ms"`
+	P99Ms     float64 `json:"p99Ms"`
+}
+
+// SetCeiling records c and fills each result's ratio to the ceiling of
+// the same phase and client count.
+func (r *Report) SetCeiling(c *Ceiling) {
+	r.Ceiling = c
+	for i, x := range r.Results {
+		for _, y := range c.Results {
+			if y.Clients == x.Clients && y.Phase == x.Phase && y.OpsPerSec > 0 {
+				r.Results[i].CeilingOpsPerSec = y.OpsPerSec
+				r.Results[i].RatioToCeiling = x.OpsPerSec / y.OpsPerSec
+			}
+		}
+	}
 }
 
 // Result is one phase at one client count.
@@ -94,6 +129,10 @@ type Result struct {
 	AuditEntries  int64   `json:"auditEntries"`
 	AuditExpected int64   `json:"auditExpected"`
 	AuditPerOp    float64 `json:"auditPerOp"` // AuditEntries / Ops
+	// CeilingOpsPerSec is the bare storage's rate for the same phase and
+	// client count, RatioToCeiling OpsPerSec over it (with --ceiling).
+	CeilingOpsPerSec float64 `json:"ceilingOpsPerSec,omitempty"`
+	RatioToCeiling   float64 `json:"ratioToCeiling,omitempty"`
 	// ErrorSamples are the first distinct kinds of error, with how often
 	// each occurred.
 	ErrorSamples []ErrorSample `json:"errorSamples,omitempty"`

@@ -30,16 +30,30 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // expected one is flagged. Write errors are w's to report.
 func (r *Report) Table(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "clients\tphase\tops\tops/s\tp50\tp95\tp99\tmax\terrors\taudit entries/op\t")
+	head := "clients\tphase\tops\tops/s\tp50\tp95\tp99\tmax\terrors\taudit entries/op\t"
+	if r.Ceiling != nil {
+		head += "ceiling ops/s\tof ceiling\t"
+	}
+	fmt.Fprintln(tw, head)
 	for _, x := range r.Results {
 		audit := fmt.Sprintf("%.3f", x.AuditPerOp)
 		if x.AuditEntries != x.AuditExpected {
 			audit = fmt.Sprintf("%.3f (%d, want %d) !", x.AuditPerOp, x.AuditEntries, x.AuditExpected)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%d\t%s\t\n", x.Clients, x.Phase, x.Ops, x.OpsPerSec,
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%.1f\t%s\t%s\t%s\t%s\t%d\t%s\t", x.Clients, x.Phase, x.Ops, x.OpsPerSec,
 			msText(x.P50Ms), msText(x.P95Ms), msText(x.P99Ms), msText(x.MaxMs), x.Errors, audit)
+		if r.Ceiling != nil {
+			fmt.Fprintf(tw, "%.1f\t%.0f%%\t", x.CeilingOpsPerSec, 100*x.RatioToCeiling)
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+	if c := r.Ceiling; c != nil {
+		fmt.Fprintf(w, "ceiling: %s; %d rows, %d bytes per create\n", c.Method, c.RowsPerCopy, c.BytesPerCopy)
+		for _, y := range c.Results {
+			fmt.Fprintf(w, "  ceiling %d client(s), %s: %d ops, %.1f/s, p50 %s, p99 %s\n", y.Clients, y.Phase, y.Ops, y.OpsPerSec, msText(y.P50Ms), msText(y.P99Ms))
+		}
+	}
 	for _, x := range r.Results {
 		for _, s := range x.ErrorSamples {
 			fmt.Fprintf(w, "  %d client(s), %s: %d × %s\n", x.Clients, x.Phase, s.Count, s.What)

@@ -176,3 +176,7 @@ func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 // audit trail. It exists for maintenance tools (backup, restore) and for
 // tests that tamper with the data at rest; services never use it.
 func (db *DB) Raw() *sql.DB { return db.w }
+
+// RawReader returns the readers' pool (the writer's on PostgreSQL), for
+// the same tools as Raw.
+func (db *DB) RawReader() *sql.DB { return db.r }
