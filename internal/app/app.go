@@ -256,7 +256,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger, stderr io.Writer) 
 	}
 	a := &App{Service: svc, ln: ln, served: make(chan error, 1)}
 	a.srv = &http.Server{
-		Handler:           server.Handler(restAPI, console, subjects, log, proxies),
+		Handler: server.Handler(restAPI, console, subjects, log, proxies),
 		// A slow client (headers or body dribbled in) is cut off rather
 		// than holding a connection and its goroutine indefinitely.
 		ReadHeaderTimeout: cmp.Or(cfg.readTimeout, 30*time.Second) / 3,
