@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/derbes-kz/derbes/internal/app"
 	"github.com/derbes-kz/derbes/internal/bench"
 	"github.com/derbes-kz/derbes/internal/dbtest"
+	"github.com/derbes-kz/derbes/internal/store"
 )
 
 // covers the performance issue's "derbes bench --ceiling": on each engine
@@ -59,5 +64,46 @@ func TestBenchCeilingCommand(t *testing.T) {
 	}
 	if out, err := runCmd(t, nil, "bench", "--url", "http://127.0.0.1:1", "--token", "x", "--ceiling"); err == nil || !strings.Contains(err.Error(), "in-process") {
 		t.Errorf("--ceiling with --url: %v\n%s", err, out)
+	}
+}
+
+// covers the performance issue's generator: "derbes generate" creates the
+// asked number of W applicants through the service (each with its 15
+// values, its consent and its two audit entries) and reports the disk used
+// per subject; bad counts are refused.
+func TestGenerateCommand(t *testing.T) {
+	for _, engine := range dbtest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			dir := t.TempDir()
+			env := map[string]string{"DERBES_DATA": dir, "DERBES_OPERATOR_BIN": app.ExampleBIN}
+			if engine == dbtest.Postgres {
+				env["DERBES_DB"] = dbtest.PostgresURL(t)
+			}
+			out, err := runCmd(t, env, "generate", "--applicants", "60", "--workers", "8", "--seed", "3")
+			if err != nil || !strings.Contains(out, "60 applicants created in") || !regexp.MustCompile(`database size \d+ bytes: \d+ bytes per subject \(60 subjects`).MatchString(out) {
+				t.Fatalf("generate: %v\n%s", err, out)
+			}
+			dsn := env["DERBES_DB"]
+			if dsn == "" {
+				dsn = filepath.Join(dir, "derbes.db")
+			}
+			db, err := store.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var subjects, values, audit int
+			db.Raw().QueryRow(`SELECT COUNT(*) FROM subjects`).Scan(&subjects)
+			db.Raw().QueryRow(`SELECT COUNT(*) FROM pd_values`).Scan(&values)
+			db.Raw().QueryRow(`SELECT COUNT(*) FROM audit_log WHERE action IN ('subject.create', 'consent.give')`).Scan(&audit)
+			if subjects != 60 || values != 60*15 || audit != 120 {
+				t.Errorf("%d subjects, %d values, %d audit entries; want 60, 900, 120", subjects, values, audit)
+			}
+		})
+	}
+	for _, bad := range [][]string{{"--applicants", "0"}, {"--workers", "0"}, {"extra"}} {
+		if out, err := runCmd(t, map[string]string{"DERBES_DATA": t.TempDir()}, append([]string{"generate"}, bad...)...); err == nil {
+			t.Errorf("generate %v was accepted:\n%s", bad, out)
+		}
 	}
 }

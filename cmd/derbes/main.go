@@ -45,6 +45,7 @@ func commands() []command {
 		{"export", "'export --purpose P --categories a,b --out FILE' writes CSV or XLSX, every subject audited", runExport},
 		{"retention", "storage periods: 'retention preview [--at DATE]', 'retention run', 'retention approve ACT'", runRetention},
 		{"stats", "'stats export [--k N] [--out FILE]' writes a depersonalised, k-anonymous extract as CSV", runStats},
+		{"generate", "'generate --applicants N' creates N synthetic applicants of workload W (scale measurements)", runGenerate},
 		{"bench", "drive workload W against a running derbes and report throughput and latency", runBench},
 		{"config-reference", "print the configuration reference (every flag and DERBES_* variable) as Markdown", runConfigReference},
 		{"version", "print the version", runVersion},
