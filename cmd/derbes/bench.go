@@ -11,6 +11,7 @@ import (
 	neturl "net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	dur := fs.Duration("duration", 10*time.Second, "length of each phase (create, then read) per client count")
 	seed := fs.Uint64("seed", 0, "seed of the synthetic applicants (default: from the clock)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run (the in-process derbes and the clients) to this file, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,7 +76,20 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 			return errors.New("bench: --url needs an API token: --token or DERBES_TOKEN (derbes token issue --role responsible-person)")
 		}
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	rep, err := bench.Run(ctx, cfg, stderr)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile() // the ceiling, if any, is not profiled
+	}
 	if err != nil {
 		return err
 	}

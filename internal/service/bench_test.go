@@ -13,6 +13,7 @@ import (
 	"github.com/derbes-kz/derbes"
 	"github.com/derbes-kz/derbes/internal/dbtest"
 	"github.com/derbes-kz/derbes/internal/ident"
+	"github.com/derbes-kz/derbes/internal/store"
 )
 
 // benchValues is workload W's applicant: 15 categories of p4.1b, 5 of them
@@ -128,6 +129,70 @@ func BenchmarkRetentionAndStats(b *testing.B) {
 		})
 		b.Run(engine+"/stats-extract", func(b *testing.B) {
 			perSubject(b, func() error { _, err := e.svc.MakeStatsExtract(e.ctx, 5); return err })
+		})
+	}
+}
+
+// BenchmarkAccessReport measures a subject's full access report (the
+// performance issue: 50 values, 20 transfers, 500 audit entries, target
+// ≤ 50 ms): everything derbes holds about them as the portal shows it
+// (MyData: values opened, purposes, consents, transfers, requests, orders)
+// and the audit entries of every access to their data.
+func BenchmarkAccessReport(b *testing.B) {
+	for _, engine := range dbtest.Engines() {
+		b.Run(engine, func(b *testing.B) {
+			e := newEnv(b, engine)
+			uni, err := e.svc.CreateRecipient(e.ctx, store.Recipient{Kind: "education-org", Country: "KZ", Channel: "email",
+				Contact: "office@example.org", Names: map[string]string{"kk": "Университет", "ru": "Университет", "en": "University"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			v, err := e.svc.CreateSubject(e.ctx, NewSubject{Kind: "applicant", Citizenship: "kz-citizen", Purpose: "p4.1b",
+				Consent: &NewConsent{Purposes: []string{"p4.1b"}}, Values: raw(benchValues(1)), Source: derbes.Source{Kind: derbes.SourceSubject}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := e.svc.GiveConsent(e.ctx, v.ID, NewConsent{Purposes: []string{"p4.2b1"}, ThirdParty: true,
+				Recipients: []derbes.Recipient{{ID: uni.ID, Kind: "education-org", Country: "KZ"}}}); err != nil {
+				b.Fatal(err)
+			}
+			for i := range 35 { // 15 values + 35 new versions = 50
+				cat := []string{"email", "phone", "address", "position", "work_experience"}[i%5]
+				val := map[string]string{"email": fmt.Sprintf("v%d@example.kz", i), "phone": fmt.Sprintf("+770112%05d", i),
+					"address": fmt.Sprintf("Алматы, ул. Абая %d", i), "position": fmt.Sprintf("Стажёр %d", i), "work_experience": fmt.Sprintf("%d лет", i)}[cat]
+				if _, err := e.svc.UpdateSubject(e.ctx, v.ID, SubjectUpdate{Purpose: "p4.1b", Values: raw(map[string]string{cat: val}),
+					Source: derbes.Source{Kind: derbes.SourceSubject}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for range 20 {
+				if _, err := e.svc.Transfer(e.ctx, TransferRequest{RecipientID: uni.ID, Purpose: "p4.2b1", Channel: "email",
+					Subjects: []string{v.ID}, Categories: []string{"full_name", "iin", "education"}, Basis: "consent"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for range 500 - 58 {
+				if _, err := e.svc.Subject(e.ctx, v.ID, "p4.1b"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var values, entries int
+			e.db.Raw().QueryRow(`SELECT COUNT(*) FROM pd_values WHERE subject_id = $1`, v.ID).Scan(&values)
+			e.db.Raw().QueryRow(`SELECT COUNT(*) FROM audit_log WHERE subject_id = $1`, v.ID).Scan(&entries)
+			if values != 50 || entries < 500 {
+				b.Fatalf("the subject has %d values and %d audit entries", values, entries)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				d, err := e.svc.MyData(e.ctx, v.ID)
+				if err != nil || len(d.Transfers) < 20 {
+					b.Fatalf("%v, %d transfers", err, len(d.Transfers))
+				}
+				trail, err := e.svc.AuditTrail(e.ctx, store.AuditFilter{SubjectID: v.ID, Limit: 1000})
+				if err != nil || len(trail) < 500 {
+					b.Fatalf("%v, %d entries", err, len(trail))
+				}
+			}
 		})
 	}
 }
