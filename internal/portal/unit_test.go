@@ -13,7 +13,7 @@ import (
 var keyPattern = regexp.MustCompile(`"((?:portal|errors|nav|consents|requests|common|lang|app)\.[a-zA-Z0-9_.-]+)"`)
 
 // notMessages are strings of the key form that are not message keys.
-var notMessages = map[string]bool{"portal.session": true} // an audit action
+var notMessages = map[string]bool{"portal.session": true, "portal.begin": true, "portal.verify": true} // audit actions
 
 // Every message the portal names exists in every language, and the
 // catalogue as a whole is complete.
