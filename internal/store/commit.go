@@ -21,6 +21,9 @@ type job struct {
 	fn   WriteFunc
 	done chan error
 	err  error
+	// entries, when fn is nil: an audit-only job (every audited read), which
+	// writes nothing that a savepoint would have to undo.
+	entries []derbes.AuditEntry
 }
 
 // maxBatch bounds one group commit: big enough to amortise a sync over many
@@ -34,7 +37,10 @@ var ErrClosed = &derbes.Error{Code: derbes.EUnavailable, Rule: "shutting-down", 
 // entries are committed and durable (or rolled back). The error is fn's own
 // error, or a storage error.
 func (db *DB) Write(ctx context.Context, fn WriteFunc) error {
-	j := &job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return db.enqueue(ctx, &job{ctx: ctx, fn: fn, done: make(chan error, 1)})
+}
+
+func (db *DB) enqueue(ctx context.Context, j *job) error {
 	// The read lock orders this enqueue before Close: a job queued while
 	// open is drained by the committer; none is queued after.
 	db.closing.RLock()
@@ -56,7 +62,7 @@ func (db *DB) Write(ctx context.Context, fn WriteFunc) error {
 
 // Audit appends entries to the trail, durably, with nothing else.
 func (db *DB) Audit(ctx context.Context, entries ...derbes.AuditEntry) error {
-	return db.Write(ctx, func(context.Context, Conn) ([]derbes.AuditEntry, error) { return entries, nil })
+	return db.enqueue(ctx, &job{ctx: ctx, entries: entries, done: make(chan error, 1)})
 }
 
 func (db *DB) commitLoop() {
@@ -104,6 +110,10 @@ func (db *DB) commitBatch(batch []*job) {
 			j.done <- j.err
 		}
 	}
+	if db.wStmts != nil {
+		// After the answers: the writer's connection is free again.
+		db.wStmts.prepareNoted(context.Background())
+	}
 }
 
 // runBatch runs the batch in one transaction. The audit head row is locked
@@ -117,13 +127,13 @@ func (db *DB) runBatch(batch []*job) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer tx.Rollback()
-	c := Conn{q: tx, engine: db.engine}
+	c := db.txConn(tx)
 	lock := ""
 	if db.engine == Postgres {
 		lock = " FOR UPDATE"
 	}
 	var head chainHead
-	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+lock).Scan(&head.seq, &head.hash); err != nil {
+	if err := c.q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+lock).Scan(&head.seq, &head.hash); err != nil {
 		return fmt.Errorf("store: read audit head: %w", err)
 	}
 	startSeq := head.seq
@@ -147,7 +157,7 @@ func (db *DB) runBatch(batch []*job) error {
 		return err
 	}
 	if head.seq != startSeq {
-		if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, head.seq, head.hash); err != nil {
+		if _, err := c.q.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, head.seq, head.hash); err != nil {
 			return fmt.Errorf("store: update audit head: %w", err)
 		}
 	}
@@ -168,6 +178,11 @@ func (db *DB) runJob(ctx context.Context, c Conn, j *job) ([]derbes.AuditEntry, 
 	if err := j.ctx.Err(); err != nil {
 		j.err = err
 		return nil, nil
+	}
+	if j.fn == nil {
+		// Audit-only: its entries go into the batch's one insert; there is
+		// nothing of its own to roll back.
+		return j.entries, nil
 	}
 	if _, err := c.q.ExecContext(ctx, `SAVEPOINT job`); err != nil {
 		return nil, fmt.Errorf("store: savepoint: %w", err)

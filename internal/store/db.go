@@ -42,6 +42,9 @@ type DB struct {
 	engine Engine
 	w      *sql.DB // the writer: one connection on SQLite
 	r      *sql.DB // readers
+	// Prepared-statement caches of the two pools (SQLite only; nil on
+	// PostgreSQL, whose driver caches by itself).
+	wStmts, rStmts *stmtCache
 	signer Signer
 
 	jobs      chan *job
@@ -84,6 +87,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		db.r.SetMaxOpenConns(8)
 		db.r.SetMaxIdleConns(8)
+		db.wStmts, db.rStmts = newStmtCache(db.w), newStmtCache(db.r)
 	}
 	if err := db.w.PingContext(ctx); err != nil {
 		db.closeConns()
@@ -142,7 +146,13 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) closeConns() error {
-	err := db.w.Close()
+	var err error
+	for _, c := range []*stmtCache{db.wStmts, db.rStmts} {
+		if c != nil {
+			err = errors.Join(err, c.close())
+		}
+	}
+	err = errors.Join(err, db.w.Close())
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
 	}
@@ -166,7 +176,20 @@ type Conn struct {
 }
 
 // Read returns a Conn on the reader pool.
-func (db *DB) Read() Conn { return Conn{q: db.r, engine: db.engine} }
+func (db *DB) Read() Conn {
+	if db.rStmts != nil {
+		return Conn{q: cachedPool{db.r, db.rStmts}, engine: db.engine}
+	}
+	return Conn{q: db.r, engine: db.engine}
+}
+
+// txConn is a Conn inside tx, a transaction on the writer.
+func (db *DB) txConn(tx *sql.Tx) Conn {
+	if db.wStmts != nil {
+		return Conn{q: cachedTx{tx, db.wStmts}, engine: db.engine}
+	}
+	return Conn{q: tx, engine: db.engine}
+}
 
 func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
 
