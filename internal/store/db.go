@@ -45,7 +45,7 @@ type DB struct {
 	// Prepared-statement caches of the two pools (SQLite only; nil on
 	// PostgreSQL, whose driver caches by itself).
 	wStmts, rStmts *stmtCache
-	signer Signer
+	signer         Signer
 
 	jobs      chan *job
 	stop      chan struct{}
