@@ -38,8 +38,39 @@ func (s *Service) VerifyAudit(ctx context.Context) (*VerifyReport, error) {
 		return nil, err
 	}
 	v := derbes.NewChainVerifier(pubs, cps, s.db.CheckpointEvery)
-	if err := r.EachAudit(ctx, func(e *derbes.AuditEntry) error { v.Add(e); return nil }); err != nil {
-		return nil, err
+	// Reading the rows and hashing them take comparable time: one goroutine
+	// reads pages of entries while this one chains them, in order.
+	pages := make(chan []derbes.AuditEntry, 2)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var readErr error
+	go func() {
+		defer close(pages)
+		const size = 2000
+		page := make([]derbes.AuditEntry, 0, size)
+		readErr = r.EachAudit(rctx, func(e *derbes.AuditEntry) error {
+			if page = append(page, *e); len(page) < size {
+				return nil
+			}
+			select {
+			case pages <- page:
+				page = make([]derbes.AuditEntry, 0, size)
+				return nil
+			case <-rctx.Done():
+				return rctx.Err()
+			}
+		})
+		if readErr == nil && len(page) > 0 {
+			pages <- page
+		}
+	}()
+	for page := range pages {
+		for i := range page {
+			v.Add(&page[i])
+		}
+	}
+	if readErr != nil {
+		return nil, readErr
 	}
 	findings, n := v.Result()
 	if findings == nil {
