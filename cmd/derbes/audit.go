@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/derbes-kz/derbes"
@@ -42,13 +44,27 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	fs := newFlagSet("audit verify", stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	ceiling := fs.Bool("ceiling", false, "also measure how many entries per second SHA-256 alone chains (entries like W's), and report the verification as a ratio to it")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the verification to this file, for go tool pprof")
 	svc, err := openForCLI(ctx, fs, args[1:], getenv, stderr)
 	if err != nil {
 		return err
 	}
 	defer svc.Close(context.WithoutCancel(ctx))
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	rep, err := svc.VerifyAudit(derbes.WithPrincipal(ctx, service.System("cli")))
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return err
 	}
